@@ -1,0 +1,66 @@
+/**
+ * Redaction (src/redact/) owns every decision about what must not leave the process in clear:
+ * secret-looking names (this file), URLs (url.ts), header names and values (headers.ts) and free
+ * text such as provider error messages (text.ts). Pure string functions, no I/O, never throw.
+ *
+ * A name is split into words (`x-api-key` → x, api, key; `accessToken` → access, token;
+ * `AWSAccessKeyId` → awsaccess, key, id) and is secret-looking when one word is a secret word or
+ * ends with a secret suffix. Words rather than substrings keep the usual false positives out:
+ * `max_tokens`, `x-ratelimit-remaining-tokens`, `keyword`, `author`, `:authority` are not secrets,
+ * while `apikey`, `x-auth-token`, `client_secret`, `X-Amz-Signature` are. Accepted false positives:
+ * words ending in `key` (`monkey`, `hotkey`) lose their value, which costs telemetry detail only.
+ * `code` (an OAuth authorization code) counts only as the whole name, so `country_code` survives.
+ */
+
+const SECRET_WORDS: ReadonlySet<string> = new Set([
+  'auth',
+  'authn',
+  'authz',
+  'authorization',
+  'authorisation',
+  'authentication',
+  'bearer',
+  'cookie',
+  'credential',
+  'credentials',
+  'jwt',
+  'passphrase',
+  'passwd',
+  'password',
+  'pwd',
+  'secret',
+  'session',
+  'sessionid',
+  'sig',
+  'signature',
+]);
+
+const SECRET_SUFFIXES: readonly string[] = ['key', 'token', 'secret', 'password', 'passwd', 'signature'];
+
+const SECRET_WHOLE_NAMES: ReadonlySet<string> = new Set(['code']);
+
+const CAMEL_BOUNDARY = /([a-z0-9])([A-Z])/g;
+const WORD_SEPARATORS = /[^A-Za-z0-9]+/;
+
+function isSecretWord(word: string): boolean {
+  if (SECRET_WORDS.has(word)) return true;
+  for (const suffix of SECRET_SUFFIXES) {
+    if (word.endsWith(suffix)) return true;
+  }
+  return false;
+}
+
+/** Every secret word and suffix contains one of these: most names are rejected without splitting. */
+const CANDIDATE = /key|token|secret|auth|sig|pass|pwd|session|cookie|credential|jwt|bearer|code/i;
+
+/** True when a query-parameter, header or `name=value` name looks like it carries a secret. */
+export function isSecretName(name: string): boolean {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 256) return false;
+  if (!CANDIDATE.test(name)) return false;
+  if (SECRET_WHOLE_NAMES.has(name.toLowerCase())) return true;
+  const words = name.replace(CAMEL_BOUNDARY, '$1 $2').split(WORD_SEPARATORS);
+  for (const word of words) {
+    if (word.length > 0 && isSecretWord(word.toLowerCase())) return true;
+  }
+  return false;
+}
