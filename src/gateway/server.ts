@@ -1,0 +1,207 @@
+/**
+ * The fault-injecting mock OpenAI-compatible gateway (a test and demo fixture): a node:http server
+ * that answers /v1 (and CheapAI's /v1m, /v1e, /v1i) routes according to a scenario. Choosing the
+ * scenario (select.ts) and planning the response (scenarios.ts) are pure; this file does the I/O.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createGzip, gzipSync } from 'node:zlib';
+import { completionTexts, errorBody, estimatePromptTokens, type Operation } from './payloads.ts';
+import { jsonPlan, type Plan, planScenario, type ScenarioName } from './scenarios.ts';
+import { createChooser, type ScenarioRule } from './select.ts';
+
+export { SCENARIO_DESCRIPTIONS, SCENARIOS, type ScenarioName } from './scenarios.ts';
+export { parseScenarioRules, type ScenarioRule } from './select.ts';
+
+export interface GatewayOptions {
+  /** 0 (the default) picks an ephemeral port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0..1: share of requests without an explicit scenario that get a random failing scenario. */
+  failRate?: number;
+  /** The pool for failRate; default every failing scenario except `stall`. */
+  scenarios?: readonly string[];
+  /** Seed for the failRate draws (deterministic for requests that arrive one after another). */
+  seed?: number;
+  /** Scenario-file rules (see parseScenarioRules). */
+  rules?: readonly ScenarioRule[];
+  /** Content chunks per stream; default 5. */
+  streamChunks?: number;
+  /** Delay between stream pieces; default 0. */
+  chunkDelayMs?: number;
+  /** Delay of `slow-first-chunk` and `hang-then-close`; default 500. */
+  firstChunkDelayMs?: number;
+  /** Receives one line per finished request. */
+  log?: (line: string) => void;
+}
+
+export interface Gateway {
+  /** e.g. http://127.0.0.1:PORT */
+  readonly url: string;
+  readonly port: number;
+  /** Requests received so far. */
+  readonly requests: number;
+  /** Stops listening and closes every socket, stalled ones included. */
+  close(): Promise<void>;
+}
+
+const ROUTE = /^\/v1[mei]?\/(chat\/completions|completions|embeddings|responses|models)\/?$/;
+const OPERATIONS: Record<string, Operation> = {
+  'chat/completions': 'chat',
+  completions: 'text_completion',
+  embeddings: 'embeddings',
+  responses: 'responses',
+  models: 'models',
+};
+const STREAMABLE: ReadonlySet<Operation> = new Set(['chat', 'text_completion', 'responses']);
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = text === '' ? {} : JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const choose = createChooser(options);
+  const closing = new AbortController();
+  const { signal } = closing;
+  let requests = 0;
+
+  async function respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const requestId = `req_${randomBytes(8).toString('hex')}`;
+    const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+    const route = ROUTE.exec(path)?.[1];
+    const op = route === undefined ? undefined : OPERATIONS[route];
+    const body = parseJsonObject(Buffer.concat(chunks).toString('utf8'));
+    const model = typeof body?.model === 'string' ? body.model : 'mock-model';
+    const stream = body?.stream === true && op !== undefined && STREAMABLE.has(op);
+    let scenario: ScenarioName | undefined;
+    let plan: Plan;
+    if (op === undefined || (op === 'models') !== (req.method === 'GET')) {
+      plan = jsonPlan(404, errorBody('openai', 404, `No route for ${req.method} ${path}`, 'not_found_error'));
+    } else if (body === undefined) {
+      plan = jsonPlan(
+        400,
+        errorBody('openai', 400, 'Request body must be a JSON object', 'invalid_request_error'),
+      );
+    } else {
+      const choice = choose({
+        scenarioHeader: header(req, 'x-mock-scenario'),
+        sequenceHeader: header(req, 'x-mock-scenario-sequence'),
+        sequenceId: header(req, 'x-mock-sequence-id'),
+        model,
+        path,
+        stream,
+      });
+      if ('error' in choice) {
+        plan = jsonPlan(400, errorBody('openai', 400, choice.error, 'invalid_request_error'));
+      } else {
+        scenario = choice.scenario;
+        const now = new Date();
+        const prefix = op === 'responses' ? 'resp' : op === 'chat' ? 'chatcmpl' : 'cmpl';
+        const completion = {
+          op,
+          id: `${prefix}-${requestId.slice(4)}`,
+          model,
+          created: Math.floor(now.getTime() / 1000),
+          texts: completionTexts(options.streamChunks ?? 5),
+          promptTokens: estimatePromptTokens(body),
+        };
+        const streamOptions = body.stream_options as { include_usage?: unknown } | undefined;
+        const includeUsage = streamOptions?.include_usage === true;
+        const firstChunkDelayMs = options.firstChunkDelayMs ?? 500;
+        plan = planScenario(scenario, { completion, stream, includeUsage, firstChunkDelayMs, now });
+      }
+    }
+    res.on('close', () => {
+      const ms = Math.round(performance.now() - started);
+      const status = res.headersSent ? res.statusCode : '---';
+      options.log?.(
+        `${req.method} ${path} model=${model} scenario=${scenario ?? '-'} ${status} ${ms}ms ${requestId}`,
+      );
+    });
+    const headers = {
+      ...plan.headers,
+      'x-request-id': requestId,
+      ...(scenario && { 'x-mock-scenario': scenario }),
+    };
+    await carryOut(plan, headers, res);
+  }
+
+  async function carryOut(plan: Plan, headers: Record<string, string>, res: ServerResponse): Promise<void> {
+    const socket = res.socket;
+    if (plan.ending === 'reset-before-headers') return void socket?.resetAndDestroy();
+    if (plan.firstDelayMs > 0 && !plan.chunked) await sleep(plan.firstDelayMs, undefined, { signal });
+    if (plan.ending === 'hang-then-close') return void socket?.destroy();
+    const encoding = plan.gzip ? { 'content-encoding': 'gzip' } : {};
+    if (!plan.chunked) {
+      const text = Buffer.from(plan.pieces.join(''));
+      const body = plan.gzip ? gzipSync(text) : text;
+      res
+        .writeHead(plan.status, { ...headers, ...encoding, 'content-length': String(body.length) })
+        .end(body);
+      return;
+    }
+    res.writeHead(plan.status, { ...headers, ...encoding }).flushHeaders();
+    const gzip = plan.gzip ? createGzip() : undefined;
+    gzip?.pipe(res);
+    const out = gzip ?? res;
+    if (plan.firstDelayMs > 0) await sleep(plan.firstDelayMs, undefined, { signal });
+    for (const [i, piece] of plan.pieces.entries()) {
+      if (i > 0 && options.chunkDelayMs) await sleep(options.chunkDelayMs, undefined, { signal });
+      if (res.destroyed) return;
+      const drained = out.write(piece);
+      gzip?.flush();
+      if (!drained) await Promise.race([once(out, 'drain'), once(res, 'close')]);
+    }
+    if (plan.ending === 'end') out.end();
+    if (plan.ending === 'reset') {
+      await new Promise((resolve) => socket?.write('', resolve)); // let the pieces reach the kernel first
+      socket?.resetAndDestroy();
+    }
+    // 'stall': leave the response open until the client leaves or close() destroys the socket.
+  }
+
+  const server = createServer((req, res) => {
+    requests++;
+    respond(req, res).catch((error: unknown) => {
+      if (!signal.aborted)
+        options.log?.(`gateway error: ${error instanceof Error ? error.message : String(error)}`);
+      res.destroy();
+    });
+  });
+  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  await once(server, 'listening');
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    get requests() {
+      return requests;
+    },
+    close: async () => {
+      closing.abort();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
