@@ -1,1 +1,15 @@
-export {};
+/**
+ * llm-otel-dispatcher: OpenTelemetry for every LLM API call an application makes through undici
+ * (Node's built-in fetch, undici's fetch/request, the openai SDK, the AI SDK).
+ */
+export {
+  createTelemetryDispatcher,
+  type FetchTelemetryInstallation,
+  installFetchTelemetry,
+  type TelemetryDispatcherOptions,
+} from './dispatcher/dispatcher.ts';
+export { telemetryInterceptor } from './interceptor/telemetry-interceptor.ts';
+export { InvalidOptionError, type TelemetryOptions } from './options/options.ts';
+export type { RetryDecisionContext, RetryOptions } from './retry/options.ts';
+export { retryInterceptor } from './retry/retry-interceptor.ts';
+export * from './semconv/names.ts';

@@ -1,0 +1,349 @@
+/**
+ * The attempt span: one per HTTP attempt, child of the operation span. It watches the response as
+ * undici delivers it — status and headers, then a bounded copy of an error body, the SSE stream, or
+ * a non-streaming JSON body — and ends exactly once, on the body's end, an error or an abort.
+ * Nothing here touches the bytes the application receives; see attempt-handler.ts for the wiring.
+ */
+import {
+  type Attributes,
+  type Context,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import { BoundedCopy } from '../body/bounded-copy.ts';
+import { decodeBodySync } from '../body/decode.ts';
+import { createStreamDecoder, type StreamDecoder } from '../body/stream-decoder.ts';
+import { describeHttpError } from '../errors/error-body.ts';
+import { errorTypeOf, isUserAbort } from '../errors/error-type.ts';
+import { isRetryableNetworkError, isRetryableStreamError } from '../errors/policy.ts';
+import { parseGenAiResponse } from '../genai/response.ts';
+import { redactSecrets, truncate } from '../redact/text.ts';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_RESEND_COUNT,
+  ATTR_HTTP_RESPONSE_HEADER_PREFIX,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_LLM_AUTH_SCHEME_MISSING,
+  ATTR_LLM_ERROR_MESSAGE,
+  ATTR_LLM_STREAM_BYTES_RECEIVED,
+  ATTR_LLM_STREAM_CHUNK_INDEX,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+  ERROR_PHASE_IMMEDIATE,
+  ERROR_PHASE_MID_STREAM,
+  ERROR_TYPE_STREAM_TRUNCATED,
+  EVENT_LLM_STREAM_ERROR,
+  EVENT_LLM_STREAM_TRUNCATED,
+} from '../semconv/names.ts';
+import { type StreamErrorInfo, StreamObserver } from '../sse/stream-observer.ts';
+import type { Operation } from './operation.ts';
+import { type AttemptOutcome, emptyOutcome, httpOutcomeAttributes } from './outcome.ts';
+import type { TelemetryRuntime } from './runtime.ts';
+
+const MAX_MESSAGE_LENGTH = 1024;
+
+type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+export class Attempt {
+  readonly span: Span;
+  readonly context: Context;
+  readonly #runtime: TelemetryRuntime;
+  readonly #operation: Operation;
+  readonly #startedAt = performance.now();
+  readonly #outcome: AttemptOutcome = emptyOutcome();
+  #protocolVersion: string | undefined;
+  #contentEncoding: string | undefined;
+  #errorBody: BoundedCopy | undefined;
+  #jsonBody: BoundedCopy | undefined;
+  #stream: StreamObserver | undefined;
+  #decoder: StreamDecoder | undefined;
+  #bodyBytes = 0;
+  #ending = false;
+  #ended = false;
+
+  constructor(
+    runtime: TelemetryRuntime,
+    operation: Operation,
+    resendCount: number,
+    authSchemeMissing: boolean,
+  ) {
+    this.#runtime = runtime;
+    this.#operation = operation;
+    const target = operation.target;
+    const attributes: Attributes = {
+      [ATTR_HTTP_REQUEST_METHOD]: target.method,
+      [ATTR_URL_FULL]: target.urlFull,
+      [ATTR_SERVER_ADDRESS]: target.serverAddress,
+      [ATTR_SERVER_PORT]: target.serverPort,
+      [ATTR_HTTP_REQUEST_RESEND_COUNT]: resendCount,
+    };
+    if (authSchemeMissing) attributes[ATTR_LLM_AUTH_SCHEME_MISSING] = true;
+    this.span = runtime.tracer.startSpan(
+      target.method,
+      { kind: SpanKind.CLIENT, attributes },
+      operation.context,
+    );
+    this.context = trace.setSpan(operation.context, this.span);
+  }
+
+  responseStarted(statusCode: number, headers: ResponseHeaders, statusMessage: string): void {
+    if (statusCode < 200) return; // an interim response (100 Continue, 103 Early Hints)
+    const outcome = this.#outcome;
+    outcome.statusCode = statusCode;
+    // undici's HTTP/1.1 parser always passes the reason phrase; its HTTP/2 client passes ''.
+    this.#protocolVersion =
+      statusMessage === '' && this.#operation.target.url.protocol === 'https:' ? '2' : '1.1';
+    outcome.headerAttributes = this.#headerAttributes(headers);
+    const encoding = headerValue(headers['content-encoding']);
+    this.#contentEncoding = encoding === undefined || encoding === 'identity' ? undefined : encoding;
+    const options = this.#runtime.options;
+    if (statusCode >= 400) {
+      this.#errorBody = new BoundedCopy(options.maxErrorBodyBytes);
+      return;
+    }
+    const contentType = headerValue(headers['content-type']) ?? '';
+    if (contentType.includes('text/event-stream')) {
+      this.#startStream();
+    } else if (this.#operation.operationName && contentType.includes('json')) {
+      this.#jsonBody = new BoundedCopy(options.maxResponseBodyBytes);
+    }
+  }
+
+  data(chunk: Uint8Array): void {
+    this.#bodyBytes += chunk.byteLength;
+    if (this.#decoder) this.#decoder.write(chunk);
+    else if (this.#stream) this.#stream.write(chunk);
+    else if (this.#errorBody) this.#errorBody.push(chunk);
+    else this.#jsonBody?.push(chunk);
+  }
+
+  /** The response body ended normally. Compressed streams finish decoding first. */
+  completed(): void {
+    if (this.#ending) return;
+    this.#ending = true;
+    const decoder = this.#decoder;
+    if (!decoder) {
+      this.#completeBody();
+      return;
+    }
+    decoder.end().then(
+      () => this.#guarded('stream_decode', () => this.#completeBody()),
+      (error: unknown) => {
+        this.#runtime.failed('stream_decode', error);
+        this.#end();
+      },
+    );
+  }
+
+  /** The request failed: connection error, reset, timeout or the application's abort. */
+  failed(error: unknown): void {
+    if (this.#ending) return;
+    this.#ending = true;
+    const outcome = this.#outcome;
+    if (isUserAbort(error)) {
+      outcome.aborted = true;
+    } else if (outcome.errorType === undefined) {
+      this.#recordFailure(error);
+    }
+    this.#decoder?.destroy();
+    this.#recordStreamProgress();
+    this.#end();
+  }
+
+  /** Telemetry could not finish setting up this attempt: end it without an outcome; the request goes out untouched. */
+  abandon(): void {
+    if (this.#ending) return;
+    this.#ending = true;
+    this.#end();
+  }
+
+  #recordFailure(error: unknown): void {
+    const outcome = this.#outcome;
+    const status = outcome.statusCode;
+    if (status !== undefined && status >= 400) {
+      this.#describeErrorBody();
+      return;
+    }
+    outcome.errorType = errorTypeOf(error);
+    outcome.errorMessage = messageOf(error);
+    outcome.phase = status === undefined ? ERROR_PHASE_IMMEDIATE : ERROR_PHASE_MID_STREAM;
+    outcome.retryable = status === undefined && isRetryableNetworkError(error);
+    if (this.#stream) this.#truncated(outcome.errorType);
+  }
+
+  #startStream(): void {
+    const stream = new StreamObserver({
+      onError: (error) => this.#guarded('stream_error', () => this.#streamError(error)),
+      now: () => performance.now(),
+      maxLineBytes: this.#runtime.options.maxSseLineBytes,
+    });
+    if (this.#contentEncoding !== undefined) {
+      this.#decoder = createStreamDecoder(this.#contentEncoding, (decoded) => stream.write(decoded));
+      if (!this.#decoder) return; // an encoding we cannot decode: no stream insight, but no harm
+    }
+    this.#stream = stream;
+  }
+
+  #streamError(error: StreamErrorInfo): void {
+    const message = error.message === undefined ? undefined : cleanMessage(error.message);
+    const outcome = this.#outcome;
+    if (outcome.errorType === undefined) {
+      outcome.errorType = error.code;
+      outcome.errorMessage = message;
+      outcome.phase = ERROR_PHASE_MID_STREAM;
+      outcome.retryable = isRetryableStreamError(error.code);
+    }
+    const attributes: Attributes = {
+      [ATTR_ERROR_TYPE]: error.code,
+      [ATTR_LLM_STREAM_CHUNK_INDEX]: error.chunkIndex,
+      [ATTR_LLM_STREAM_BYTES_RECEIVED]: error.bytesReceived,
+    };
+    if (message !== undefined) attributes[ATTR_LLM_ERROR_MESSAGE] = message;
+    this.span.addEvent(EVENT_LLM_STREAM_ERROR, attributes);
+    this.#operation.span.addEvent(EVENT_LLM_STREAM_ERROR, attributes);
+  }
+
+  #truncated(errorType: string): void {
+    this.span.addEvent(EVENT_LLM_STREAM_TRUNCATED, {
+      [ATTR_ERROR_TYPE]: errorType,
+      [ATTR_LLM_STREAM_BYTES_RECEIVED]: this.#bodyBytes,
+    });
+  }
+
+  #completeBody(): void {
+    const outcome = this.#outcome;
+    const stream = this.#stream;
+    if (this.#errorBody) {
+      this.#describeErrorBody();
+    } else if (stream) {
+      stream.end();
+      if (outcome.errorType === undefined && !stream.completed) {
+        outcome.errorType = ERROR_TYPE_STREAM_TRUNCATED;
+        outcome.phase = ERROR_PHASE_MID_STREAM;
+        outcome.retryable = false;
+        this.#truncated(ERROR_TYPE_STREAM_TRUNCATED);
+      }
+      this.#recordStreamProgress();
+    } else if (this.#jsonBody && !this.#jsonBody.truncated) {
+      const text = this.#decodedCopy(this.#jsonBody, this.#runtime.options.maxResponseBodyBytes);
+      const response =
+        text === undefined ? undefined : parseGenAiResponse(text, this.#runtime.options.captureContent);
+      if (response) outcome.response = response;
+    }
+    this.#end();
+  }
+
+  #describeErrorBody(): void {
+    const outcome = this.#outcome;
+    const status = outcome.statusCode as number;
+    const copy = this.#errorBody;
+    const body = copy ? this.#decodedCopy(copy, this.#runtime.options.maxErrorBodyBytes) : undefined;
+    const description = describeHttpError({ status, body, maxMessageLength: MAX_MESSAGE_LENGTH });
+    outcome.errorType = description.errorType;
+    outcome.errorMessage = description.message;
+    outcome.phase = ERROR_PHASE_IMMEDIATE;
+    outcome.retryable = description.retryable;
+    outcome.spendCap = description.spendCap;
+    outcome.errorProvider = description.provider;
+    outcome.errorProviderRequestId = description.providerRequestId;
+  }
+
+  #decodedCopy(copy: BoundedCopy, limit: number): string | undefined {
+    const bytes = copy.bytes();
+    if (this.#contentEncoding === undefined) return bytes.toString('utf8');
+    return decodeBodySync(bytes, this.#contentEncoding, limit)?.toString('utf8');
+  }
+
+  #recordStreamProgress(): void {
+    const stream = this.#stream;
+    if (!stream) return;
+    const outcome = this.#outcome;
+    outcome.streamChunks = stream.chunkIndex;
+    outcome.bytesReceived = this.#bodyBytes;
+    outcome.response = {
+      id: stream.responseId,
+      model: stream.responseModel,
+      finishReasons: stream.finishReasons,
+      inputTokens: stream.inputTokens,
+      outputTokens: stream.outputTokens,
+    };
+    if (stream.firstChunkAt !== undefined) {
+      outcome.firstChunkSeconds = (stream.firstChunkAt - this.#operation.startedAt) / 1000;
+    }
+  }
+
+  #headerAttributes(headers: ResponseHeaders): Attributes | undefined {
+    let attributes: Attributes | undefined;
+    for (const name of this.#runtime.options.responseHeaders) {
+      const value = headers[name];
+      if (value === undefined) continue;
+      attributes ??= {};
+      attributes[ATTR_HTTP_RESPONSE_HEADER_PREFIX + name] = Array.isArray(value) ? value : [value];
+    }
+    return attributes;
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const outcome = this.#outcome;
+    try {
+      const attributes = httpOutcomeAttributes(outcome);
+      if (this.#protocolVersion !== undefined)
+        attributes[ATTR_NETWORK_PROTOCOL_VERSION] = this.#protocolVersion;
+      this.span.setAttributes(attributes);
+      if (outcome.errorType !== undefined && !outcome.aborted) {
+        this.span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: outcome.errorMessage ?? outcome.errorType,
+        });
+      }
+      this.#recordDuration();
+    } catch (error) {
+      this.#runtime.failed('attempt_end', error);
+    } finally {
+      this.span.end();
+      this.#operation.attemptEnded(outcome);
+    }
+  }
+
+  #recordDuration(): void {
+    const target = this.#operation.target;
+    const outcome = this.#outcome;
+    const attributes: Attributes = {
+      [ATTR_HTTP_REQUEST_METHOD]: target.method,
+      [ATTR_SERVER_ADDRESS]: target.serverAddress,
+      [ATTR_SERVER_PORT]: target.serverPort,
+    };
+    if (outcome.statusCode !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = outcome.statusCode;
+    if (outcome.errorType !== undefined && !outcome.aborted) attributes[ATTR_ERROR_TYPE] = outcome.errorType;
+    this.#runtime.metrics.httpRequestDuration((performance.now() - this.#startedAt) / 1000, attributes);
+  }
+
+  #guarded(stage: string, step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      this.#runtime.failed(stage, error);
+      this.#end();
+    }
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function messageOf(error: unknown): string | undefined {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message !== '' ? cleanMessage(message) : undefined;
+}
+
+function cleanMessage(message: string): string {
+  return truncate(redactSecrets(message), MAX_MESSAGE_LENGTH);
+}

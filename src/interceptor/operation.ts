@@ -1,0 +1,209 @@
+/**
+ * The operation span: one per logical call, parent of every attempt span, from dispatch until the
+ * final attempt's response body has ended, failed or been abandoned. It carries the GenAI request
+ * and response attributes, the final error, retry events, and records the operation metrics.
+ */
+import {
+  type Attributes,
+  type Context,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import type { GenAiRequest } from '../genai/request.ts';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_REQUEST_STREAM,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_RESEND_COUNT,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_LLM_ERROR_PHASE,
+  ATTR_LLM_ERROR_SPEND_CAP,
+  ATTR_LLM_RETRY_ATTEMPTS,
+  ATTR_LLM_RETRY_DELAY_MS,
+  ATTR_LLM_RETRY_REASON,
+  ATTR_LLM_RETRY_SKIPPED,
+  ATTR_LLM_RETRY_SOURCE,
+  ATTR_SERVER_ADDRESS,
+  EVENT_LLM_RETRY,
+  RETRY_SOURCE_SDK,
+  TOKEN_TYPE_INPUT,
+  TOKEN_TYPE_OUTPUT,
+} from '../semconv/names.ts';
+import type { OperationListener, OperationState, RetryAnnouncement } from './operation-state.ts';
+import { type AttemptOutcome, outcomeAttributes } from './outcome.ts';
+import type { RequestTarget } from './request-target.ts';
+import type { TelemetryRuntime } from './runtime.ts';
+
+export class Operation implements OperationListener {
+  readonly #runtime: TelemetryRuntime;
+  readonly #span: Span;
+  readonly #context: Context;
+  readonly #startedAt = performance.now();
+  readonly target: RequestTarget;
+  /** `gen_ai.operation.name` when the route is an LLM API route. */
+  readonly operationName: string | undefined;
+  readonly providerName: string | undefined;
+  model: string | undefined;
+  stream = false;
+  requestRead = false;
+  #attempts = 0;
+  #attemptsInFlight = 0;
+  #last: AttemptOutcome | undefined;
+  #finishRequested = false;
+  #abortedByApplication = false;
+  #ended = false;
+  readonly #endsWithAttempt: boolean;
+
+  /** `endsWithAttempt`: no retry layer owns this call, so the operation ends with its only attempt. */
+  constructor(
+    runtime: TelemetryRuntime,
+    state: OperationState,
+    target: RequestTarget,
+    endsWithAttempt: boolean,
+  ) {
+    this.#runtime = runtime;
+    this.#endsWithAttempt = endsWithAttempt;
+    this.target = target;
+    this.operationName = target.operationName;
+    this.providerName = target.operationName ? runtime.providerNameFor(target) : undefined;
+    const attributes: Attributes = this.operationName
+      ? { [ATTR_GEN_AI_OPERATION_NAME]: this.operationName, [ATTR_GEN_AI_PROVIDER_NAME]: this.providerName }
+      : { [ATTR_HTTP_REQUEST_METHOD]: target.method, [ATTR_SERVER_ADDRESS]: target.serverAddress };
+    this.#span = runtime.tracer.startSpan(
+      this.operationName ?? target.method,
+      { kind: SpanKind.CLIENT, attributes },
+      state.parentContext,
+    );
+    this.#context = trace.setSpan(state.parentContext, this.#span);
+  }
+
+  get context(): Context {
+    return this.#context;
+  }
+
+  get span(): Span {
+    return this.#span;
+  }
+
+  get startedAt(): number {
+    return this.#startedAt;
+  }
+
+  /** Applies what the request body said: model, stream flag and (opt-in) the prompt. */
+  setRequest(request: GenAiRequest): void {
+    this.requestRead = true;
+    this.model = request.model;
+    this.stream = request.stream;
+    if (!this.operationName) return;
+    this.#span.setAttribute(ATTR_GEN_AI_REQUEST_STREAM, request.stream);
+    if (request.model !== undefined) {
+      this.#span.setAttribute(ATTR_GEN_AI_REQUEST_MODEL, request.model);
+      this.#span.updateName(`${this.operationName} ${request.model}`);
+    }
+    if (request.inputMessages !== undefined)
+      this.#span.setAttribute(ATTR_GEN_AI_INPUT_MESSAGES, request.inputMessages);
+  }
+
+  /** Counts an attempt and notes an SDK-made retry (the openai SDK's `x-stainless-retry-count`). */
+  attemptStarted(sdkRetryCount: number | undefined): void {
+    this.#attempts++;
+    this.#attemptsInFlight++;
+    if (sdkRetryCount !== undefined && sdkRetryCount > 0) {
+      this.#span.setAttributes({
+        [ATTR_LLM_RETRY_SOURCE]: RETRY_SOURCE_SDK,
+        [ATTR_HTTP_REQUEST_RESEND_COUNT]: sdkRetryCount,
+      });
+    }
+  }
+
+  attemptEnded(outcome: AttemptOutcome): void {
+    this.#attemptsInFlight--;
+    this.#last = outcome;
+    if (this.#endsWithAttempt) this.#finishRequested = true;
+    if (this.#finishRequested && this.#attemptsInFlight === 0) this.#end();
+  }
+
+  retryScheduled(retry: RetryAnnouncement): void {
+    try {
+      this.#span.addEvent(EVENT_LLM_RETRY, {
+        [ATTR_HTTP_REQUEST_RESEND_COUNT]: retry.resendCount,
+        [ATTR_LLM_RETRY_DELAY_MS]: retry.delayMs,
+        [ATTR_LLM_RETRY_REASON]: retry.reason,
+        [ATTR_LLM_RETRY_SOURCE]: retry.source,
+      });
+      this.#runtime.metrics.retry({
+        [ATTR_LLM_RETRY_REASON]: retry.reason,
+        [ATTR_GEN_AI_PROVIDER_NAME]: this.providerName ?? this.target.serverAddress,
+        [ATTR_SERVER_ADDRESS]: this.target.serverAddress,
+      });
+    } catch (error) {
+      this.#runtime.failed('retry_event', error);
+    }
+  }
+
+  retrySkipped(reason: string): void {
+    this.#span.setAttribute(ATTR_LLM_RETRY_SKIPPED, reason);
+  }
+
+  /** Ends the span once every attempt has reported. Idempotent. */
+  finish(aborted = false): void {
+    this.#finishRequested = true;
+    if (aborted) this.#abortedByApplication = true;
+    if (this.#attemptsInFlight === 0) this.#end();
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    try {
+      const last = this.#last;
+      const outcome = last && this.#abortedByApplication ? { ...last, aborted: true } : last;
+      this.#span.setAttribute(ATTR_LLM_RETRY_ATTEMPTS, this.#attempts);
+      if (outcome) {
+        this.#span.setAttributes(outcomeAttributes(outcome, this.operationName !== undefined));
+        if (outcome.errorType !== undefined && !outcome.aborted) {
+          this.#span.setStatus({
+            code: SpanStatusCode.ERROR,
+            message: outcome.errorMessage ?? outcome.errorType,
+          });
+        }
+      }
+      this.#recordMetrics(outcome);
+    } catch (error) {
+      this.#runtime.failed('operation_end', error);
+    } finally {
+      this.#span.end();
+    }
+  }
+
+  #recordMetrics(outcome: AttemptOutcome | undefined): void {
+    if (!this.operationName) return;
+    const attributes: Attributes = {
+      [ATTR_GEN_AI_OPERATION_NAME]: this.operationName,
+      [ATTR_GEN_AI_PROVIDER_NAME]: this.providerName,
+    };
+    const model = this.#runtime.models.metricValue(this.model);
+    if (model !== undefined) attributes[ATTR_GEN_AI_REQUEST_MODEL] = model;
+    if (outcome?.statusCode !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = outcome.statusCode;
+    if (outcome?.errorType !== undefined && !outcome.aborted) {
+      attributes[ATTR_ERROR_TYPE] = outcome.errorType;
+      if (outcome.phase !== undefined) attributes[ATTR_LLM_ERROR_PHASE] = outcome.phase;
+      if (outcome.spendCap) attributes[ATTR_LLM_ERROR_SPEND_CAP] = true;
+    }
+    const metrics = this.#runtime.metrics;
+    metrics.operationDuration((performance.now() - this.#startedAt) / 1000, attributes);
+    const response = outcome?.response;
+    if (response?.inputTokens !== undefined)
+      metrics.tokenUsage(response.inputTokens, TOKEN_TYPE_INPUT, attributes);
+    if (response?.outputTokens !== undefined)
+      metrics.tokenUsage(response.outputTokens, TOKEN_TYPE_OUTPUT, attributes);
+    if (outcome?.firstChunkSeconds !== undefined)
+      metrics.timeToFirstChunk(outcome.firstChunkSeconds, attributes);
+  }
+}

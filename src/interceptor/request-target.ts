@@ -1,0 +1,60 @@
+/**
+ * Where a dispatch goes: method, redacted `url.full`, server address and port, and whether the
+ * route is an LLM API call. Parsing an origin costs a URL parse, so results are cached per origin
+ * (a bounded map: applications talk to a handful of hosts).
+ */
+import { operationNameForPath } from '../genai/request.ts';
+import { redactUrl } from '../redact/url.ts';
+
+export interface RequestTarget {
+  readonly method: string;
+  readonly origin: string;
+  readonly path: string;
+  /** Redacted: no userinfo, secret-looking query values replaced. */
+  readonly urlFull: string;
+  readonly serverAddress: string;
+  readonly serverPort: number;
+  readonly url: URL;
+  readonly operationName: string | undefined;
+}
+
+interface ParsedOrigin {
+  readonly url: URL;
+  readonly serverAddress: string;
+  readonly serverPort: number;
+}
+
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'http:': 80, 'https:': 443 };
+const MAX_CACHED_ORIGINS = 256;
+const origins = new Map<string, ParsedOrigin>();
+
+function parseOrigin(origin: string): ParsedOrigin {
+  let parsed = origins.get(origin);
+  if (parsed) return parsed;
+  const url = new URL(origin);
+  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  parsed = {
+    url,
+    serverAddress: hostname,
+    serverPort: url.port === '' ? (DEFAULT_PORTS[url.protocol] ?? 0) : Number(url.port),
+  };
+  if (origins.size >= MAX_CACHED_ORIGINS) origins.clear();
+  origins.set(origin, parsed);
+  return parsed;
+}
+
+export function requestTarget(origin: string | URL, path: string, method: string): RequestTarget {
+  const originText = typeof origin === 'string' ? origin : origin.origin;
+  const parsed = parseOrigin(originText);
+  const base = originText.endsWith('/') ? originText.slice(0, -1) : originText;
+  return {
+    method,
+    origin: originText,
+    path,
+    urlFull: redactUrl(`${base}${path}`),
+    serverAddress: parsed.serverAddress,
+    serverPort: parsed.serverPort,
+    url: parsed.url,
+    operationName: operationNameForPath(path),
+  };
+}

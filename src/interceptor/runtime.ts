@@ -1,0 +1,47 @@
+/**
+ * Everything one telemetry interceptor shares across its requests: resolved options, tracer,
+ * metric instruments, the model cardinality limit, and the one place where swallowed telemetry
+ * failures are counted and reported.
+ */
+import { diag, type Tracer, trace } from '@opentelemetry/api';
+import { providerNameForHost } from '../genai/request.ts';
+import { TelemetryMetrics } from '../metrics/instruments.ts';
+import { ModelCardinalityLimit } from '../metrics/model-cardinality.ts';
+import type { ResolvedTelemetryOptions } from '../options/options.ts';
+import { INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../version.ts';
+import type { RequestTarget } from './request-target.ts';
+
+export class TelemetryRuntime {
+  readonly options: ResolvedTelemetryOptions;
+  readonly tracer: Tracer;
+  readonly metrics: TelemetryMetrics;
+  readonly models: ModelCardinalityLimit;
+
+  constructor(options: ResolvedTelemetryOptions) {
+    this.options = options;
+    this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
+      INSTRUMENTATION_NAME,
+      INSTRUMENTATION_VERSION,
+    );
+    this.metrics = new TelemetryMetrics(options.meterProvider);
+    this.models = new ModelCardinalityLimit(options.metricModels, options.maxMetricModels);
+  }
+
+  /** `gen_ai.provider.name`: the option (string or function), else the host table. */
+  providerNameFor(target: RequestTarget): string {
+    const configured = this.options.providerName;
+    if (typeof configured === 'string') return configured;
+    return configured?.(target.url) ?? providerNameForHost(target.serverAddress);
+  }
+
+  /** Swallows a telemetry error: counted, handed to `onTelemetryError`, logged through OTel's diag. Never throws. */
+  failed(stage: string, error: unknown): void {
+    try {
+      diag.warn(`${INSTRUMENTATION_NAME}: telemetry failed at ${stage}`, error);
+      this.metrics.telemetryFailure(stage);
+      this.options.onTelemetryError?.(error, stage);
+    } catch {
+      // Reporting must not fail the request either.
+    }
+  }
+}

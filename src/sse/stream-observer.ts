@@ -1,0 +1,414 @@
+/**
+ * Interprets an OpenAI-compatible LLM response stream as it passes by: chat/completions and legacy
+ * completions chunks, and the Responses API's named events. It records the response id and model,
+ * finish reasons, token usage, when the first content arrived and whether the stream completed, and
+ * reports mid-stream errors. Pure: no OpenTelemetry; the interceptor maps the results to telemetry.
+ *
+ * Speed: JSON.parse runs only on the first data event and on events whose text can matter (cheap
+ * substring checks: `"error"`, `"success"`, a non-null `"finish_reason"` or `"usage"`, and the Responses
+ * events `response.created/in_progress/completed/incomplete/failed` and `error`). Content detection for
+ * `firstChunkAt` is a substring check that runs only until the first content is seen.
+ *
+ * Error shapes, each reported once through `onError`:
+ * - a choice with `finish_reason: "error"` and/or an `error` object (Cline): code from `error.code`, else
+ *   `error.type`, else `"error"` ({@link STREAM_ERROR_CODE_FINISH_REASON});
+ * - a top-level `error` object (OpenAI, OpenRouter, CheapAI): code from `code`, else `type`, else
+ *   `"stream_error"` ({@link STREAM_ERROR_CODE_UNSPECIFIED}); numeric codes become strings;
+ * - CheapAI's `{"success":false,"error":"text"}` (or a bare string `error`): code `"stream_error"`,
+ *   message the text;
+ * - an `event: error` frame: any of the JSON shapes above, the Responses API's `{"type":"error","code",
+ *   "message"}`, or plain text (code `"stream_error"`, message the text);
+ * - a Responses `response.failed` event: `response.error.code/message`, unless an error was already
+ *   reported in this stream (the API may send `error` and then `response.failed` for one failure).
+ * A frame with choice errors reports those and not its top-level error. Data that should be JSON but
+ * does not parse to an object is counted in `malformedEvents` and otherwise ignored.
+ */
+import { type SseEvent, SseParser } from './parser.ts';
+
+/** `code` of an error that names none (CheapAI's `{"success":false}`, plain-text `event: error`). */
+export const STREAM_ERROR_CODE_UNSPECIFIED = 'stream_error';
+/** `code` of a choice with `finish_reason: "error"` and no error code. */
+export const STREAM_ERROR_CODE_FINISH_REASON = 'error';
+
+export interface StreamErrorInfo {
+  /** Provider's error code (numbers stringified) or one of the STREAM_ERROR_CODE_* fallbacks. */
+  code: string;
+  message: string | undefined;
+  /** 0-based index of the data event that carried the error (`[DONE]` not counted). */
+  chunkIndex: number;
+  /** Body bytes received up to and including the network chunk that completed the error event. */
+  bytesReceived: number;
+}
+
+export interface StreamObserverOptions {
+  onError(error: StreamErrorInfo): void;
+  /** Clock for `firstChunkAt`. Default `performance.now` (milliseconds, monotonic). */
+  now?: () => number;
+  /** Passed to the SSE parser. */
+  maxLineBytes?: number;
+}
+
+type JsonObject = Record<string, unknown>;
+
+const DONE = '[DONE]';
+const TYPE_PREFIX = '{"type":"';
+
+/**
+ * A quoted JSON key and the tail of it that `indexOf` looks for: V8 finds a pattern far faster when
+ * its first character is rare in the text, and `"` is everywhere in JSON.
+ */
+interface Key {
+  readonly quoted: string;
+  readonly probe: string;
+}
+
+function key(quoted: string, probe: string): Key {
+  return { quoted, probe };
+}
+
+const ERROR_KEY = key('"error"', 'rror"');
+const SUCCESS_KEY = key('"success"', 'uccess"');
+const FINISH_REASON_KEY = key('"finish_reason"', '_reason"');
+const USAGE_KEY = key('"usage"', 'sage"');
+const CONTENT_KEYS = [
+  key('"content"', 'ntent"'),
+  key('"text"', 'ext"'),
+  key('"tool_calls"', '_calls"'),
+  key('"function_call"', '_call"'),
+  key('"refusal"', 'fusal"'),
+  key('"reasoning"', 'soning"'),
+  key('"reasoning_content"', '_content"'),
+];
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function codeOf(value: unknown): string | undefined {
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+function describeError(error: unknown, fallbackCode: string): { code: string; message: string | undefined } {
+  if (typeof error === 'string') return { code: fallbackCode, message: error === '' ? undefined : error };
+  if (!isObject(error)) return { code: fallbackCode, message: undefined };
+  return {
+    code: codeOf(error.code) ?? codeOf(error.type) ?? fallbackCode,
+    message: typeof error.message === 'string' ? error.message : undefined,
+  };
+}
+
+function topLevelError(chunk: JsonObject): { code: string; message: string | undefined } | undefined {
+  const error = chunk.error;
+  if (isObject(error) || (typeof error === 'string' && error !== '') || chunk.success === false) {
+    return describeError(error, STREAM_ERROR_CODE_UNSPECIFIED);
+  }
+  return undefined;
+}
+
+function skipWhitespace(text: string, from: number): number {
+  let i = from;
+  for (
+    let c = text.charCodeAt(i);
+    c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+    c = text.charCodeAt(++i)
+  );
+  return i;
+}
+
+/** Where the next occurrence of `key` at or after `from` ends, or -1. */
+function findKey(text: string, key: Key, from: number): number {
+  const head = key.quoted.length - key.probe.length;
+  for (let at = text.indexOf(key.probe, from + head); at !== -1; at = text.indexOf(key.probe, at + 1)) {
+    if (text.startsWith(key.quoted, at - head)) return at + key.probe.length;
+  }
+  return -1;
+}
+
+/**
+ * Where the value of the next `key` at or after `from` starts, or -1. An occurrence not followed by a
+ * colon (the same text as a string value) is skipped.
+ */
+function findValue(text: string, key: Key, from: number): number {
+  for (let end = findKey(text, key, from); end !== -1; end = findKey(text, key, end)) {
+    const colon = skipWhitespace(text, end);
+    if (text.charCodeAt(colon) === 0x3a) return skipWhitespace(text, colon + 1);
+  }
+  return -1;
+}
+
+/** Some occurrence of `key` has a value other than `null`. */
+function hasNonNullValue(text: string, key: Key): boolean {
+  for (let at = findValue(text, key, 0); at !== -1; at = findValue(text, key, at)) {
+    if (!text.startsWith('null', at)) return true;
+  }
+  return false;
+}
+
+/** Some occurrence of `key` has a value other than null, "", [] or {}. */
+function hasNonEmptyValue(text: string, key: Key): boolean {
+  for (let at = findValue(text, key, 0); at !== -1; at = findValue(text, key, at)) {
+    const c = text.charCodeAt(at);
+    if (c === 0x6e /* n */) continue;
+    const next = text.charCodeAt(c === 0x22 /* " */ ? at + 1 : skipWhitespace(text, at + 1));
+    if ((c === 0x22 && next === 0x22) || (c === 0x5b && next === 0x5d) || (c === 0x7b && next === 0x7d))
+      continue;
+    return true;
+  }
+  return false;
+}
+
+function carriesContent(data: string): boolean {
+  for (const contentKey of CONTENT_KEYS) if (hasNonEmptyValue(data, contentKey)) return true;
+  return false;
+}
+
+/** The text of a chunk that can change what we record: an error, a finish reason or usage. */
+function mayMatter(data: string): boolean {
+  return (
+    findKey(data, ERROR_KEY, 0) !== -1 ||
+    findKey(data, SUCCESS_KEY, 0) !== -1 ||
+    hasNonNullValue(data, FINISH_REASON_KEY) ||
+    hasNonNullValue(data, USAGE_KEY)
+  );
+}
+
+/** The `type` of a `{"type":"name",...}` data frame that came without an `event:` field. */
+function typeFromData(data: string): string | undefined {
+  if (!data.startsWith(TYPE_PREFIX)) return undefined;
+  const end = data.indexOf('"', TYPE_PREFIX.length);
+  return end === -1 ? undefined : data.slice(TYPE_PREFIX.length, end);
+}
+
+function parseObject(data: string): JsonObject | undefined {
+  try {
+    const value: unknown = JSON.parse(data);
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class StreamObserver {
+  readonly #onError: (error: StreamErrorInfo) => void;
+  readonly #now: () => number;
+  readonly #parser: SseParser;
+
+  #bytesReceived = 0;
+  #chunkIndex = 0;
+  #sawDone = false;
+  #sawFinish = false;
+  /** The first data event was parsed (for the response id and model). */
+  #parsedFirst = false;
+  #errorsReported = 0;
+  #malformedEvents = 0;
+  #responseId: string | undefined;
+  #responseModel: string | undefined;
+  #inputTokens: number | undefined;
+  #outputTokens: number | undefined;
+  #firstChunkAt: number | undefined;
+  readonly #finishReasons = new Map<number, string>();
+
+  constructor(options: StreamObserverOptions) {
+    this.#onError = options.onError;
+    this.#now = options.now ?? (() => performance.now());
+    this.#parser = new SseParser({
+      onEvent: (event) => this.#onEvent(event),
+      ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
+    });
+  }
+
+  /** Body bytes written so far. */
+  get bytesReceived(): number {
+    return this.#bytesReceived;
+  }
+  /** Data events seen so far, `[DONE]` excluded. */
+  get chunkIndex(): number {
+    return this.#chunkIndex;
+  }
+  /**
+   * The stream ended properly: it sent `[DONE]`, a non-null `finish_reason` on any choice (with n > 1
+   * choices, one finished choice suffices), or a terminal Responses event (`response.completed`,
+   * `response.incomplete`, `response.failed`). Errors do not change it: check `onError` reports.
+   */
+  get completed(): boolean {
+    return this.#sawDone || this.#sawFinish;
+  }
+  get responseId(): string | undefined {
+    return this.#responseId;
+  }
+  get responseModel(): string | undefined {
+    return this.#responseModel;
+  }
+  /**
+   * One per choice index that finished, in index order. For the Responses API: the response's `status`,
+   * or `incomplete_details.reason` for `response.incomplete`.
+   */
+  get finishReasons(): readonly string[] {
+    return [...this.#finishReasons.entries()].sort((a, b) => a[0] - b[0]).map((entry) => entry[1]);
+  }
+  /** From the last `usage` seen: `prompt_tokens`, else `input_tokens`. */
+  get inputTokens(): number | undefined {
+    return this.#inputTokens;
+  }
+  /** From the last `usage` seen: `completion_tokens`, else `output_tokens`. */
+  get outputTokens(): number | undefined {
+    return this.#outputTokens;
+  }
+  /** `now()` at the first data event that carried content (text, tool calls, refusal or reasoning). */
+  get firstChunkAt(): number | undefined {
+    return this.#firstChunkAt;
+  }
+  get linesDropped(): number {
+    return this.#parser.linesDropped;
+  }
+  /** Data events that were parsed as JSON and were not a JSON object. */
+  get malformedEvents(): number {
+    return this.#malformedEvents;
+  }
+
+  /** Decoded body bytes, in order. */
+  write(chunk: Uint8Array): void {
+    this.#bytesReceived += chunk.byteLength;
+    this.#parser.feed(chunk);
+  }
+
+  /** The body ended; an unterminated last event is discarded. */
+  end(): void {
+    this.#parser.end();
+  }
+
+  #onEvent(event: SseEvent): void {
+    const data = event.data;
+    if (data === DONE) {
+      this.#sawDone = true;
+      return;
+    }
+    const index = this.#chunkIndex++;
+    const type = event.event ?? typeFromData(data);
+    if (type === undefined || type === 'message') this.#onChunk(data, index);
+    else this.#onNamedEvent(type, data, index);
+  }
+
+  #onChunk(data: string, index: number): void {
+    if (this.#firstChunkAt === undefined && carriesContent(data)) this.#firstChunkAt = this.#now();
+    if (this.#parsedFirst && !mayMatter(data)) return;
+    this.#parsedFirst = true;
+    const chunk = this.#parse(data);
+    if (chunk !== undefined) this.#interpretChunk(chunk, index);
+  }
+
+  #onNamedEvent(type: string, data: string, index: number): void {
+    switch (type) {
+      case 'error':
+        this.#onErrorEvent(data, index);
+        return;
+      case 'response.created':
+      case 'response.in_progress':
+        if (this.#responseId === undefined) this.#readResponse(this.#parse(data)?.response);
+        return;
+      case 'response.completed':
+      case 'response.incomplete':
+      case 'response.failed':
+        this.#onResponseFinished(type, data, index);
+        return;
+      default:
+        if (type.endsWith('.delta')) {
+          this.#firstChunkAt ??= this.#now();
+          return;
+        }
+        this.#onChunk(data, index);
+    }
+  }
+
+  #onErrorEvent(data: string, index: number): void {
+    const payload = parseObject(data);
+    if (payload === undefined) {
+      this.#report(STREAM_ERROR_CODE_UNSPECIFIED, data === '' ? undefined : data, index);
+      return;
+    }
+    const reportedBefore = this.#errorsReported;
+    this.#interpretChunk(payload, index);
+    if (this.#errorsReported === reportedBefore) {
+      // The Responses API's shape: {"type":"error","code":...,"message":...}
+      const message = typeof payload.message === 'string' ? payload.message : undefined;
+      this.#report(codeOf(payload.code) ?? STREAM_ERROR_CODE_UNSPECIFIED, message, index);
+    }
+  }
+
+  #onResponseFinished(type: string, data: string, index: number): void {
+    this.#sawFinish = true;
+    const response = this.#parse(data)?.response;
+    if (!isObject(response)) return;
+    this.#readResponse(response);
+    const incomplete = response.incomplete_details;
+    const reason =
+      type === 'response.incomplete' && isObject(incomplete) && typeof incomplete.reason === 'string'
+        ? incomplete.reason
+        : response.status;
+    if (typeof reason === 'string' && reason !== '') this.#finishReasons.set(0, reason);
+    if (type === 'response.failed' && this.#errorsReported === 0) {
+      const { code, message } = describeError(response.error, STREAM_ERROR_CODE_UNSPECIFIED);
+      this.#report(code, message, index);
+    }
+  }
+
+  #readResponse(response: unknown): void {
+    if (!isObject(response)) return;
+    this.#readIdentity(response);
+    this.#readUsage(response.usage);
+  }
+
+  #interpretChunk(chunk: JsonObject, index: number): void {
+    this.#readIdentity(chunk);
+    this.#readUsage(chunk.usage);
+    let choiceErrors = 0;
+    const choices = chunk.choices;
+    if (Array.isArray(choices)) {
+      for (let position = 0; position < choices.length; position++) {
+        const choice: unknown = choices[position];
+        if (!isObject(choice)) continue;
+        const reason = choice.finish_reason;
+        if (typeof reason === 'string' && reason !== '') {
+          const choiceIndex = Number.isSafeInteger(choice.index) ? (choice.index as number) : position;
+          this.#finishReasons.set(choiceIndex, reason);
+          this.#sawFinish = true;
+        }
+        if (reason === 'error' || isObject(choice.error)) {
+          const { code, message } = describeError(choice.error, STREAM_ERROR_CODE_FINISH_REASON);
+          this.#report(code, message, index);
+          choiceErrors++;
+        }
+      }
+    }
+    if (choiceErrors > 0) return;
+    const error = topLevelError(chunk);
+    if (error !== undefined) this.#report(error.code, error.message, index);
+  }
+
+  #readIdentity(source: JsonObject): void {
+    if (this.#responseId === undefined && typeof source.id === 'string') this.#responseId = source.id;
+    if (this.#responseModel === undefined && typeof source.model === 'string')
+      this.#responseModel = source.model;
+  }
+
+  #readUsage(usage: unknown): void {
+    if (!isObject(usage)) return;
+    const input = usage.prompt_tokens ?? usage.input_tokens;
+    const output = usage.completion_tokens ?? usage.output_tokens;
+    if (typeof input === 'number' && Number.isFinite(input)) this.#inputTokens = input;
+    if (typeof output === 'number' && Number.isFinite(output)) this.#outputTokens = output;
+  }
+
+  #parse(data: string): JsonObject | undefined {
+    const value = parseObject(data);
+    if (value === undefined) this.#malformedEvents++;
+    return value;
+  }
+
+  #report(code: string, message: string | undefined, chunkIndex: number): void {
+    this.#errorsReported++;
+    this.#onError({ code, message, chunkIndex, bytesReceived: this.#bytesReceived });
+  }
+}
