@@ -64,6 +64,7 @@ export function planRetry(
     source = RETRY_SOURCE_POLICY;
   }
   if (elapsedMs + delayMs > options.deadline) return undefined;
-  const reason = failure.statusCode !== undefined ? String(failure.statusCode) : (failure.errorCode ?? 'unknown');
+  const reason =
+    failure.statusCode !== undefined ? String(failure.statusCode) : (failure.errorCode ?? 'unknown');
   return { delayMs, source, reason };
 }

@@ -10,9 +10,9 @@ import { describeHttpError } from '../errors/error-body.ts';
 import { errorTypeOf } from '../errors/error-type.ts';
 import { isRetryableNetworkError, isRetryableStreamError } from '../errors/policy.ts';
 import { StreamObserver } from '../sse/stream-observer.ts';
+import type { RetryPlan } from './plan.ts';
 import { retryAfterMs } from './retry-after.ts';
 import type { RetryingCall } from './retrying-call.ts';
-import type { RetryPlan } from './plan.ts';
 
 type Controller = Dispatcher.DispatchController;
 type Headers = Record<string, string | string[] | undefined>;
@@ -72,7 +72,12 @@ export class RetryAttemptHandler implements Dispatcher.DispatchHandler {
     this.#call.finish();
   }
 
-  onResponseStart(_controller: Controller, statusCode: number, headers: Headers, statusMessage?: string): void {
+  onResponseStart(
+    _controller: Controller,
+    statusCode: number,
+    headers: Headers,
+    statusMessage?: string,
+  ): void {
     if (statusCode < 200) {
       this.#app.onResponseStart?.(this.#call.controller, statusCode, headers, statusMessage);
       return;
@@ -154,7 +159,9 @@ export class RetryAttemptHandler implements Dispatcher.DispatchHandler {
   #statusFailure() {
     const bytes = Buffer.concat(this.#held, this.#heldBytes);
     const encoding = headerText(this.#headers['content-encoding']);
-    const body = encoding ? decodeBodySync(bytes, encoding, MAX_HELD_BYTES)?.toString('utf8') : bytes.toString('utf8');
+    const body = encoding
+      ? decodeBodySync(bytes, encoding, MAX_HELD_BYTES)?.toString('utf8')
+      : bytes.toString('utf8');
     const description = describeHttpError({ status: this.#status, body });
     return {
       kind: 'status' as const,
@@ -195,7 +202,9 @@ export class RetryAttemptHandler implements Dispatcher.DispatchHandler {
     this.#mode = 'resend';
     this.#resendPlan = plan;
     this.#held = [];
-    this.#controller?.abort(new ResendAfterStreamError('resending after a transient error in the first stream event'));
+    this.#controller?.abort(
+      new ResendAfterStreamError('resending after a transient error in the first stream event'),
+    );
   }
 
   #hold(chunk: Buffer): void {

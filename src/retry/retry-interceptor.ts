@@ -16,10 +16,14 @@ import { RetryingCall } from './retrying-call.ts';
 export function retryInterceptor(options?: RetryOptions): Dispatcher.DispatcherComposeInterceptor {
   const resolved = resolveRetryOptions(options);
   return (dispatch) =>
-    function dispatchWithRetry(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    function dispatchWithRetry(
+      opts: Dispatcher.DispatchOptions,
+      handler: Dispatcher.DispatchHandler,
+    ): boolean {
       [opts, handler] = adaptLegacyDispatch(opts, handler);
       const method = (opts.method ?? 'GET').toUpperCase();
-      if (!resolved.methods.has(method) || opts.upgrade || operationStateOf(opts)) return dispatch(opts, handler);
+      if (!resolved.methods.has(method) || opts.upgrade || operationStateOf(opts))
+        return dispatch(opts, handler);
       new RetryingCall(dispatch, opts, handler, resolved).start();
       return true;
     };

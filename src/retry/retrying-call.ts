@@ -4,7 +4,7 @@
  * application, waits between attempts, and delivers exactly one outcome to the application's
  * handler. Telemetry sees every attempt through the shared OperationState.
  */
-import { errors, type Dispatcher } from 'undici';
+import { type Dispatcher, errors } from 'undici';
 import { kOperationState, OperationState } from '../interceptor/operation-state.ts';
 import { RETRY_SKIPPED_BODY_TOO_LARGE } from '../semconv/names.ts';
 import { CallController } from './call-controller.ts';
@@ -33,7 +33,12 @@ export class RetryingCall {
   #requestStarted = false;
   #done = false;
 
-  constructor(dispatch: Dispatch, opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, options: ResolvedRetryOptions) {
+  constructor(
+    dispatch: Dispatch,
+    opts: Dispatcher.DispatchOptions,
+    handler: Dispatcher.DispatchHandler,
+    options: ResolvedRetryOptions,
+  ) {
     this.#dispatch = dispatch;
     this.#opts = opts;
     this.handler = handler;
@@ -54,7 +59,9 @@ export class RetryingCall {
         this.#replayable = replayable?.replayable ?? false;
         this.#dispatchAttempt();
         if (!this.#replayable) {
-          this.#state.announceRetrySkipped(replayable ? RETRY_SKIPPED_BODY_TOO_LARGE : RETRY_SKIPPED_BODY_NOT_REPLAYABLE);
+          this.#state.announceRetrySkipped(
+            replayable ? RETRY_SKIPPED_BODY_TOO_LARGE : RETRY_SKIPPED_BODY_NOT_REPLAYABLE,
+          );
         }
       },
       (error: unknown) => this.fail(error as Error),
@@ -116,7 +123,11 @@ export class RetryingCall {
     this.#attempt++;
     this.#state.resendCount = this.#attempt - 1;
     const handler = new RetryAttemptHandler(this);
-    const opts = { ...this.#opts, body: this.#body, [kOperationState]: this.#state } as Dispatcher.DispatchOptions;
+    const opts = {
+      ...this.#opts,
+      body: this.#body,
+      [kOperationState]: this.#state,
+    } as Dispatcher.DispatchOptions;
     try {
       this.#dispatch(opts, handler);
     } catch (error) {

@@ -8,7 +8,12 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import OpenAI from 'openai';
 import { fetch as undiciFetch } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTelemetryDispatcher, InvalidOptionError, retryInterceptor, type RetryOptions } from '../../src/index.ts';
+import {
+  createTelemetryDispatcher,
+  InvalidOptionError,
+  type RetryOptions,
+  retryInterceptor,
+} from '../../src/index.ts';
 import { sendJson, sendSse, startTestServer, type TestServer } from '../support/server.ts';
 import { childrenOf, createTestTelemetry, spanNamed } from '../support/telemetry.ts';
 
@@ -19,7 +24,8 @@ let server: TestServer;
 
 beforeAll(async () => {
   server = await startTestServer(async (_request, response) => {
-    const step = script.shift() ?? ((r: ServerResponse) => sendJson(r, 500, { error: { message: 'script exhausted' } }));
+    const step =
+      script.shift() ?? ((r: ServerResponse) => sendJson(r, 500, { error: { message: 'script exhausted' } }));
     await step(response);
   });
 });
@@ -31,10 +37,18 @@ afterEach(() => {
   script = [];
 });
 
-const OK = { id: 'chatcmpl-ok', model: 'gpt-4o-mini', choices: [{ index: 0, message: { content: 'ok' }, finish_reason: 'stop' }] };
+const OK = {
+  id: 'chatcmpl-ok',
+  model: 'gpt-4o-mini',
+  choices: [{ index: 0, message: { content: 'ok' }, finish_reason: 'stop' }],
+};
 const ok: Step = (response) => sendJson(response, 200, OK, { 'x-request-id': 'req_ok' });
 const status =
-  (code: number, body: unknown = { error: { code, message: `status ${code}` } }, headers: Record<string, string> = {}): Step =>
+  (
+    code: number,
+    body: unknown = { error: { code, message: `status ${code}` } },
+    headers: Record<string, string> = {},
+  ): Step =>
   (response) =>
     sendJson(response, code, body, { 'x-request-id': `req_${code}`, ...headers });
 const times = (count: number, step: Step): Step[] => Array.from({ length: count }, () => step);
@@ -49,7 +63,11 @@ const FAST: RetryOptions = { baseDelay: 1, random: () => 0.5 };
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
 
 function dispatcherWith(retry: RetryOptions = FAST) {
-  return createTelemetryDispatcher({ tracerProvider: telemetry.tracerProvider, meterProvider: telemetry.meterProvider, retry });
+  return createTelemetryDispatcher({
+    tracerProvider: telemetry.tracerProvider,
+    meterProvider: telemetry.meterProvider,
+    retry,
+  });
 }
 
 async function call(retry?: RetryOptions, init: Parameters<typeof undiciFetch>[1] = {}) {
@@ -92,7 +110,9 @@ describe("the seeds' retry table", () => {
     expect(JSON.parse(received.text)).toEqual({ error: { code, message: `status ${code}` } });
     expect(server.requests).toHaveLength(attempts);
     const { operation, attempts: spans } = await trace();
-    expect(spans.map((span) => span.attributes['http.request.resend_count'])).toEqual([...Array(attempts).keys()]);
+    expect(spans.map((span) => span.attributes['http.request.resend_count'])).toEqual([
+      ...Array(attempts).keys(),
+    ]);
     expect(operation.attributes['llm.retry.attempts']).toBe(attempts);
     expect(operation.attributes['error.type']).toBe(String(code));
     expect(operation.status.code).toBe(SpanStatusCode.ERROR);
@@ -101,7 +121,10 @@ describe("the seeds' retry table", () => {
       [...Array(attempts - 1).keys()].map((index) => index + 1),
     );
     for (const event of retries) {
-      expect(event.attributes).toMatchObject({ 'llm.retry.reason': String(code), 'llm.retry.source': 'policy' });
+      expect(event.attributes).toMatchObject({
+        'llm.retry.reason': String(code),
+        'llm.retry.source': 'policy',
+      });
     }
   });
 
@@ -113,7 +136,11 @@ describe("the seeds' retry table", () => {
     expect(JSON.parse(received.text)).toEqual(OK);
     const { operation, attempts } = await trace();
     expect(attempts.map((span) => span.attributes['http.response.status_code'])).toEqual([503, 503, 200]);
-    expect(attempts.map((span) => span.status.code)).toEqual([SpanStatusCode.ERROR, SpanStatusCode.ERROR, SpanStatusCode.UNSET]);
+    expect(attempts.map((span) => span.status.code)).toEqual([
+      SpanStatusCode.ERROR,
+      SpanStatusCode.ERROR,
+      SpanStatusCode.UNSET,
+    ]);
     expect(operation.status.code).toBe(SpanStatusCode.UNSET);
     expect(operation.attributes['error.type']).toBeUndefined();
     expect(operation.attributes['http.response.header.x-request-id']).toEqual(['req_ok']);
@@ -204,7 +231,10 @@ describe('request bodies', () => {
         controller.close();
       },
     });
-    const received = await call({ ...FAST, maxBufferedBodyBytes: 1024 }, { body: stream, duplex: 'half' } as never);
+    const received = await call({ ...FAST, maxBufferedBodyBytes: 1024 }, {
+      body: stream,
+      duplex: 'half',
+    } as never);
     expect(received.status).toBe(503);
     expect(server.requests.map((request) => request.body.toString())).toEqual([payload]);
     const { operation } = await trace();
@@ -219,7 +249,10 @@ describe('mid-stream errors', () => {
   const done = `data: ${JSON.stringify({ id: 'c', model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`;
 
   it('resends when the first event is a transient error, before anything reached the application', async () => {
-    script = [(response) => sendSse(response, [errorChunk('rate_limit'), 'data: [DONE]\n\n']), (response) => sendSse(response, [content, done])];
+    script = [
+      (response) => sendSse(response, [errorChunk('rate_limit'), 'data: [DONE]\n\n']),
+      (response) => sendSse(response, [content, done]),
+    ];
     const received = await call();
     expect(received.text).toBe(content + done);
     const { attempts } = await trace();
@@ -238,7 +271,10 @@ describe('mid-stream errors', () => {
   });
 
   it('does not resend a context_length_exceeded first event', async () => {
-    script = [(response) => sendSse(response, [errorChunk('context_length_exceeded'), 'data: [DONE]\n\n']), ok];
+    script = [
+      (response) => sendSse(response, [errorChunk('context_length_exceeded'), 'data: [DONE]\n\n']),
+      ok,
+    ];
     await call();
     expect(server.requests).toHaveLength(1);
   });
@@ -246,10 +282,25 @@ describe('mid-stream errors', () => {
 
 describe("the application's SDK retrying on its own", () => {
   it('records x-stainless-retry-count as the resend count, with source sdk', async () => {
-    script = [status(503, undefined, { 'retry-after-ms': '1' }), status(503, undefined, { 'retry-after-ms': '1' }), ok];
-    const dispatcher = createTelemetryDispatcher({ tracerProvider: telemetry.tracerProvider, meterProvider: telemetry.meterProvider });
-    const client = new OpenAI({ apiKey: 'sk-x', baseURL: `${server.url}/v1`, maxRetries: 2, fetchOptions: { dispatcher } as never });
-    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    script = [
+      status(503, undefined, { 'retry-after-ms': '1' }),
+      status(503, undefined, { 'retry-after-ms': '1' }),
+      ok,
+    ];
+    const dispatcher = createTelemetryDispatcher({
+      tracerProvider: telemetry.tracerProvider,
+      meterProvider: telemetry.meterProvider,
+    });
+    const client = new OpenAI({
+      apiKey: 'sk-x',
+      baseURL: `${server.url}/v1`,
+      maxRetries: 2,
+      fetchOptions: { dispatcher } as never,
+    });
+    await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     await dispatcher.close();
     const spans = await telemetry.waitForSpans(6);
     const attempts = spans.filter((span) => span.name === 'POST');
