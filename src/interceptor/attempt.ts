@@ -265,6 +265,7 @@ export class Attempt {
     const outcome = this.#outcome;
     outcome.streamChunks = stream.chunkIndex;
     outcome.bytesReceived = this.#bodyBytes;
+    outcome.linesDropped = stream.linesDropped;
     outcome.response = {
       id: stream.responseId,
       model: stream.responseModel,

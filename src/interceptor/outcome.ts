@@ -23,6 +23,7 @@ import {
   ATTR_LLM_ERROR_SPEND_CAP,
   ATTR_LLM_STREAM_BYTES_RECEIVED,
   ATTR_LLM_STREAM_CHUNKS,
+  ATTR_LLM_STREAM_LINES_DROPPED,
 } from '../semconv/names.ts';
 
 export type ErrorPhase = 'immediate' | 'mid_stream';
@@ -51,6 +52,8 @@ export interface AttemptOutcome {
   /** Stream progress: data events and body bytes seen (streams only). */
   streamChunks: number | undefined;
   bytesReceived: number | undefined;
+  /** SSE lines longer than the bound, dropped by the parser. */
+  linesDropped: number | undefined;
   response: ResponseFacts | undefined;
   firstChunkSeconds: number | undefined;
 }
@@ -69,6 +72,7 @@ export function emptyOutcome(): AttemptOutcome {
     aborted: false,
     streamChunks: undefined,
     bytesReceived: undefined,
+    linesDropped: undefined,
     response: undefined,
     firstChunkSeconds: undefined,
   };
@@ -81,6 +85,7 @@ export function httpOutcomeAttributes(outcome: AttemptOutcome): Attributes {
   if (outcome.aborted) attributes[ATTR_LLM_ABORTED] = true;
   if (outcome.streamChunks !== undefined) attributes[ATTR_LLM_STREAM_CHUNKS] = outcome.streamChunks;
   if (outcome.bytesReceived !== undefined) attributes[ATTR_LLM_STREAM_BYTES_RECEIVED] = outcome.bytesReceived;
+  if (outcome.linesDropped) attributes[ATTR_LLM_STREAM_LINES_DROPPED] = outcome.linesDropped;
   if (outcome.errorType === undefined || outcome.aborted) return attributes;
   attributes[ATTR_ERROR_TYPE] = outcome.errorType;
   if (outcome.errorMessage !== undefined) attributes[ATTR_LLM_ERROR_MESSAGE] = outcome.errorMessage;

@@ -1,6 +1,6 @@
 /**
  * Everything one telemetry interceptor shares across its requests: resolved options, tracer,
- * metric instruments, the model cardinality limit, and the one place where swallowed telemetry
+ * metric instruments, the model cardinality limit, the task tracker, and the one place where swallowed telemetry
  * failures are counted and reported.
  */
 import { diag, type Tracer, trace } from '@opentelemetry/api';
@@ -8,6 +8,7 @@ import { providerNameForHost } from '../genai/request.ts';
 import { TelemetryMetrics } from '../metrics/instruments.ts';
 import { ModelCardinalityLimit } from '../metrics/model-cardinality.ts';
 import type { ResolvedTelemetryOptions } from '../options/options.ts';
+import { createTaskTracker, type TaskTracker } from '../tasks/task-tracker.ts';
 import { INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../version.ts';
 import type { RequestTarget } from './request-target.ts';
 
@@ -16,6 +17,8 @@ export class TelemetryRuntime {
   readonly tracer: Tracer;
   readonly metrics: TelemetryMetrics;
   readonly models: ModelCardinalityLimit;
+  /** Asynchronous task tracking; undefined when the `tasks` option turns it off. */
+  readonly tasks: TaskTracker | undefined;
 
   constructor(options: ResolvedTelemetryOptions) {
     this.options = options;
@@ -25,6 +28,7 @@ export class TelemetryRuntime {
     );
     this.metrics = new TelemetryMetrics(options.meterProvider);
     this.models = new ModelCardinalityLimit(options.metricModels, options.maxMetricModels);
+    this.tasks = createTaskTracker(options.tasks, this.metrics);
   }
 
   /** `gen_ai.provider.name`: the option (string or function), else the host table. */

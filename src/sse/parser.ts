@@ -47,8 +47,13 @@ const RETAINED_BUFFER_BYTES = 64 * 1024;
 const MIN_BUFFER_BYTES = 256;
 const EMPTY = Buffer.alloc(0);
 
+/** Node's Buffer class: comparing `constructor` with it is cheaper than `Buffer.isBuffer` on the hot path. */
+const BUFFER_CLASS = EMPTY.constructor;
+
 function asBuffer(chunk: Uint8Array): Buffer {
-  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return chunk.constructor === BUFFER_CLASS
+    ? (chunk as Buffer)
+    : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 export class SseParser {

@@ -69,7 +69,7 @@ function key(quoted: string, probe: string): Key {
 const ERROR_KEY = key('"error"', 'rror"');
 const SUCCESS_KEY = key('"success"', 'uccess"');
 const FINISH_REASON_KEY = key('"finish_reason"', '_reason"');
-const USAGE_KEY = key('"usage"', 'sage"');
+const USAGE_KEY = key('"usage"', 'ge"');
 const CONTENT_KEYS = [
   key('"content"', 'ntent"'),
   key('"text"', 'ext"'),
