@@ -1,0 +1,137 @@
+/**
+ * The metric instruments as the application's MeterProvider receives them: names, units, bucket
+ * boundaries, exact attributes, bounded model cardinality, and a global MeterProvider registered
+ * after the dispatcher was created.
+ */
+import { metrics } from '@opentelemetry/api';
+import type { Histogram } from '@opentelemetry/sdk-metrics';
+import { fetch as undiciFetch } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTelemetryDispatcher } from '../../src/index.ts';
+import { GEN_AI_DURATION_BUCKETS_S, HTTP_DURATION_BUCKETS_S } from '../../src/semconv/names.ts';
+import { sendJson, startTestServer, type TestServer } from '../support/server.ts';
+import { createTestTelemetry } from '../support/telemetry.ts';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer((request, response) => {
+    const { model } = JSON.parse(request.body.toString()) as { model: string };
+    if (model === 'broke') {
+      sendJson(response, 402, { error: { code: 402, message: 'Insufficient credits' } });
+      return;
+    }
+    sendJson(response, 200, {
+      id: 'x',
+      model,
+      choices: [],
+      usage: { prompt_tokens: 11, completion_tokens: 7 },
+    });
+  });
+});
+afterAll(() => server.close());
+
+async function chat(dispatcher: ReturnType<typeof createTelemetryDispatcher>, model: string): Promise<void> {
+  const response = await undiciFetch(`${server.url}/v1/chat/completions`, {
+    method: 'POST',
+    body: JSON.stringify({ model, messages: [] }),
+    dispatcher,
+  });
+  await response.arrayBuffer();
+}
+
+describe('metrics', () => {
+  it('records operation, attempt and token metrics with exact attributes and semconv buckets', async () => {
+    const telemetry = createTestTelemetry();
+    const dispatcher = createTelemetryDispatcher({
+      tracerProvider: telemetry.tracerProvider,
+      meterProvider: telemetry.meterProvider,
+    });
+    await chat(dispatcher, 'gpt-4o-mini');
+    await chat(dispatcher, 'broke');
+    await dispatcher.close();
+
+    const operations = await telemetry.metricPoints('gen_ai.client.operation.duration');
+    expect(
+      operations
+        .map((point) => point.attributes)
+        .sort((a, b) => String(a['gen_ai.request.model']).localeCompare(String(b['gen_ai.request.model']))),
+    ).toEqual([
+      {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': '127.0.0.1',
+        'gen_ai.request.model': 'broke',
+        'http.response.status_code': 402,
+        'error.type': '402',
+        'llm.error.phase': 'immediate',
+      },
+      {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': '127.0.0.1',
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'http.response.status_code': 200,
+      },
+    ]);
+    expect((operations[0]?.value as Histogram).buckets.boundaries).toEqual([...GEN_AI_DURATION_BUCKETS_S]);
+
+    const attempts = await telemetry.metricPoints('http.client.request.duration');
+    expect(attempts.map((point) => point.attributes['http.response.status_code']).sort()).toEqual([200, 402]);
+    expect((attempts[0]?.value as Histogram).buckets.boundaries).toEqual([...HTTP_DURATION_BUCKETS_S]);
+    expect(Object.keys(attempts[0]?.attributes ?? {}).sort()).toEqual(
+      expect.arrayContaining([
+        'http.request.method',
+        'server.address',
+        'server.port',
+        'http.response.status_code',
+      ]),
+    );
+
+    const tokens = await telemetry.metricPoints('gen_ai.client.token.usage');
+    expect(
+      tokens.map((point) => [point.attributes['gen_ai.token.type'], (point.value as Histogram).sum]).sort(),
+    ).toEqual([
+      ['input', 11],
+      ['output', 7],
+    ]);
+    await telemetry.shutdown();
+  });
+
+  it('caps model names to the allowlist, reporting the rest as _OTHER', async () => {
+    const telemetry = createTestTelemetry();
+    const dispatcher = createTelemetryDispatcher({
+      tracerProvider: telemetry.tracerProvider,
+      meterProvider: telemetry.meterProvider,
+      metricModels: ['gpt-4o-mini'],
+    });
+    for (const model of ['gpt-4o-mini', 'model-a', 'model-b']) await chat(dispatcher, model);
+    await dispatcher.close();
+    const models = (await telemetry.metricPoints('gen_ai.client.operation.duration')).map((p) => [
+      p.attributes['gen_ai.request.model'],
+      (p.value as Histogram).count,
+    ]);
+    expect(models.sort()).toEqual([
+      ['_OTHER', 2],
+      ['gpt-4o-mini', 1],
+    ]);
+    const spans = telemetry.spans().filter((span) => span.name.startsWith('chat'));
+    expect(spans.map((span) => span.attributes['gen_ai.request.model']).sort()).toEqual([
+      'gpt-4o-mini',
+      'model-a',
+      'model-b',
+    ]);
+    await telemetry.shutdown();
+  });
+
+  it('uses a global MeterProvider registered after the dispatcher was created', async () => {
+    const dispatcher = createTelemetryDispatcher();
+    const telemetry = createTestTelemetry();
+    metrics.setGlobalMeterProvider(telemetry.meterProvider);
+    try {
+      await chat(dispatcher, 'gpt-4o-mini');
+      expect(await telemetry.metricPoints('gen_ai.client.operation.duration')).toHaveLength(1);
+    } finally {
+      metrics.disable();
+      await dispatcher.close();
+      await telemetry.shutdown();
+    }
+  });
+});
