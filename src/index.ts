@@ -10,6 +10,11 @@ export {
 } from './dispatcher/dispatcher.ts';
 export { telemetryInterceptor } from './interceptor/telemetry-interceptor.ts';
 export { InvalidOptionError, type TelemetryOptions } from './options/options.ts';
+export {
+  type StartTelemetryOptions,
+  startTelemetry,
+  type TelemetryHandle,
+} from './register/start-telemetry.ts';
 export type { RetryDecisionContext, RetryOptions } from './retry/options.ts';
 export { retryInterceptor } from './retry/retry-interceptor.ts';
 export * from './semconv/names.ts';
