@@ -1,7 +1,8 @@
 /**
  * The fault-injecting mock OpenAI-compatible gateway (a test and demo fixture): a node:http server
- * that answers /v1 (and CheapAI's /v1m, /v1e, /v1i) routes according to a scenario. Choosing the
- * scenario (select.ts) and planning the response (scenarios.ts) are pure; this file does the I/O.
+ * that answers /v1 (and CheapAI's /v1m, /v1e, /v1i) routes according to a scenario, plus
+ * asynchronous generation tasks (tasks.ts: create, then poll). Choosing the scenario (select.ts)
+ * and planning the response (scenarios.ts, tasks.ts) involve no I/O; this file does the I/O.
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -10,11 +11,20 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGzip, gzipSync } from 'node:zlib';
 import { completionTexts, errorBody, estimatePromptTokens, type Operation } from './payloads.ts';
-import { jsonPlan, type Plan, planScenario, type ScenarioName } from './scenarios.ts';
+import { FAILING_SCENARIOS, jsonPlan, type Plan, planScenario } from './scenarios.ts';
 import { createChooser, type ScenarioRule } from './select.ts';
+import {
+  DEFAULT_TASK_POLLS,
+  isTaskScenario,
+  MAX_TASK_POLLS,
+  TaskBoard,
+  type TaskRoute,
+  taskRouteOf,
+} from './tasks.ts';
 
 export { SCENARIO_DESCRIPTIONS, SCENARIOS, type ScenarioName } from './scenarios.ts';
 export { parseScenarioRules, type ScenarioRule } from './select.ts';
+export { TASK_SCENARIOS, type TaskScenario } from './tasks.ts';
 
 export interface GatewayOptions {
   /** 0 (the default) picks an ephemeral port. */
@@ -35,6 +45,8 @@ export interface GatewayOptions {
   chunkDelayMs?: number;
   /** Delay of `slow-first-chunk` and `hang-then-close`; default 500. */
   firstChunkDelayMs?: number;
+  /** Polls an asynchronous task takes: the N-th answers succeeded/failed; default 3 (per task: `x-mock-task-polls`). */
+  taskPolls?: number;
   /** Receives one line per finished request. */
   log?: (line: string) => void;
 }
@@ -75,11 +87,32 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
+function unixNow(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** Why a task creation request is invalid, or undefined. */
+function taskRequestError(
+  route: Extract<TaskRoute, { kind: 'create' }>,
+  body: Record<string, unknown>,
+  pollsNeeded: number,
+): string | undefined {
+  if (route.product === 'images' && body.async !== true)
+    return 'This mock serves image generations as tasks only: send "async": true';
+  if (!(Number.isInteger(pollsNeeded) && pollsNeeded >= 1 && pollsNeeded <= MAX_TASK_POLLS))
+    return `x-mock-task-polls must be an integer from 1 to ${MAX_TASK_POLLS}`;
+  return undefined;
+}
+
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const choose = createChooser(options);
   const closing = new AbortController();
   const { signal } = closing;
   let requests = 0;
+  const tasks = new TaskBoard(() => `task_${randomBytes(12).toString('hex')}`);
+  const taskPolls = options.taskPolls ?? DEFAULT_TASK_POLLS;
+  if (!(Number.isInteger(taskPolls) && taskPolls >= 1 && taskPolls <= MAX_TASK_POLLS))
+    throw new RangeError(`taskPolls must be an integer from 1 to ${MAX_TASK_POLLS}, got ${taskPolls}`);
 
   async function respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
@@ -87,23 +120,41 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const requestId = `req_${randomBytes(8).toString('hex')}`;
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+    const taskRoute = taskRouteOf(req.method ?? 'GET', path);
     const route = ROUTE.exec(path)?.[1];
     const op = route === undefined ? undefined : OPERATIONS[route];
     const body = parseJsonObject(Buffer.concat(chunks).toString('utf8'));
     const model = typeof body?.model === 'string' ? body.model : 'mock-model';
     const stream = body?.stream === true && op !== undefined && STREAMABLE.has(op);
-    let scenario: ScenarioName | undefined;
+    const scenarioHeader = header(req, 'x-mock-scenario')?.trim();
+    const pollsHeader = header(req, 'x-mock-task-polls');
+    const pollsNeeded = pollsHeader === undefined ? taskPolls : Number(pollsHeader);
+    const invalidTask =
+      taskRoute?.kind === 'create' && body !== undefined
+        ? taskRequestError(taskRoute, body, pollsNeeded)
+        : undefined;
+    let scenario: string | undefined;
     let plan: Plan;
-    if (op === undefined || (op === 'models') !== (req.method === 'GET')) {
+    if (taskRoute?.kind === 'poll') {
+      plan = tasks.poll(taskRoute.family, taskRoute.id);
+    } else if (
+      taskRoute === undefined &&
+      (op === undefined || (op === 'models') !== (req.method === 'GET'))
+    ) {
       plan = jsonPlan(404, errorBody('openai', 404, `No route for ${req.method} ${path}`, 'not_found_error'));
     } else if (body === undefined) {
       plan = jsonPlan(
         400,
         errorBody('openai', 400, 'Request body must be a JSON object', 'invalid_request_error'),
       );
+    } else if (invalidTask !== undefined) {
+      plan = jsonPlan(400, errorBody('openai', 400, invalidTask, 'invalid_request_error'));
+    } else if (taskRoute !== undefined && isTaskScenario(scenarioHeader)) {
+      scenario = scenarioHeader;
+      plan = tasks.create({ ...taskRoute, pollsNeeded, scenario: scenarioHeader, now: unixNow() });
     } else {
       const choice = choose({
-        scenarioHeader: header(req, 'x-mock-scenario'),
+        scenarioHeader,
         sequenceHeader: header(req, 'x-mock-scenario-sequence'),
         sequenceId: header(req, 'x-mock-sequence-id'),
         model,
@@ -112,12 +163,17 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       });
       if ('error' in choice) {
         plan = jsonPlan(400, errorBody('openai', 400, choice.error, 'invalid_request_error'));
+      } else if (taskRoute !== undefined && !FAILING_SCENARIOS.includes(choice.scenario)) {
+        scenario = choice.scenario;
+        plan = tasks.create({ ...taskRoute, pollsNeeded, scenario: undefined, now: unixNow() });
       } else {
+        // An LLM route, or a task creation that fails itself (immediate error or fault) like any route.
         scenario = choice.scenario;
         const now = new Date();
-        const prefix = op === 'responses' ? 'resp' : op === 'chat' ? 'chatcmpl' : 'cmpl';
+        const completionOp = op ?? 'chat';
+        const prefix = op === 'responses' ? 'resp' : completionOp === 'chat' ? 'chatcmpl' : 'cmpl';
         const completion = {
-          op,
+          op: completionOp,
           id: `${prefix}-${requestId.slice(4)}`,
           model,
           created: Math.floor(now.getTime() / 1000),
@@ -127,7 +183,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         const streamOptions = body.stream_options as { include_usage?: unknown } | undefined;
         const includeUsage = streamOptions?.include_usage === true;
         const firstChunkDelayMs = options.firstChunkDelayMs ?? 500;
-        plan = planScenario(scenario, { completion, stream, includeUsage, firstChunkDelayMs, now });
+        plan = planScenario(choice.scenario, { completion, stream, includeUsage, firstChunkDelayMs, now });
       }
     }
     res.on('close', () => {

@@ -22,6 +22,8 @@ import { parseGenAiResponse } from '../genai/response.ts';
 import { redactSecrets, truncate } from '../redact/text.ts';
 import {
   ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_REQUEST_RESEND_COUNT,
   ATTR_HTTP_RESPONSE_HEADER_PREFIX,
@@ -41,6 +43,7 @@ import {
   EVENT_LLM_STREAM_TRUNCATED,
 } from '../semconv/names.ts';
 import { type StreamErrorInfo, StreamObserver } from '../sse/stream-observer.ts';
+import type { CreationFacts, TaskRequest } from '../tasks/task-tracker.ts';
 import type { Operation } from './operation.ts';
 import { type AttemptOutcome, emptyOutcome, httpOutcomeAttributes } from './outcome.ts';
 import type { TelemetryRuntime } from './runtime.ts';
@@ -83,6 +86,7 @@ export class Attempt {
       [ATTR_HTTP_REQUEST_RESEND_COUNT]: resendCount,
     };
     if (authSchemeMissing) attributes[ATTR_LLM_AUTH_SCHEME_MISSING] = true;
+    if (operation.task) Object.assign(attributes, operation.task.attributes);
     this.span = runtime.tracer.startSpan(
       target.method,
       { kind: SpanKind.CLIENT, attributes },
@@ -109,7 +113,10 @@ export class Attempt {
     const contentType = headerValue(headers['content-type']) ?? '';
     if (contentType.includes('text/event-stream')) {
       this.#startStream();
-    } else if (this.#operation.operationName && contentType.includes('json')) {
+    } else if (
+      (this.#operation.operationName || this.#operation.task?.wantsJsonBody) &&
+      contentType.includes('json')
+    ) {
       this.#jsonBody = new BoundedCopy(options.maxResponseBodyBytes);
     }
   }
@@ -218,6 +225,7 @@ export class Attempt {
   #completeBody(): void {
     const outcome = this.#outcome;
     const stream = this.#stream;
+    let jsonText: string | undefined;
     if (this.#errorBody) {
       this.#describeErrorBody();
     } else if (stream) {
@@ -230,12 +238,46 @@ export class Attempt {
       }
       this.#recordStreamProgress();
     } else if (this.#jsonBody && !this.#jsonBody.truncated) {
-      const text = this.#decodedCopy(this.#jsonBody, this.#runtime.options.maxResponseBodyBytes);
+      jsonText = this.#decodedCopy(this.#jsonBody, this.#runtime.options.maxResponseBodyBytes);
       const response =
-        text === undefined ? undefined : parseGenAiResponse(text, this.#runtime.options.captureContent);
+        jsonText === undefined || !this.#operation.operationName
+          ? undefined
+          : parseGenAiResponse(jsonText, this.#runtime.options.captureContent);
       if (response) outcome.response = response;
     }
+    if (this.#operation.task) this.#completeTask(this.#operation.task, jsonText);
     this.#end();
+  }
+
+  /** An asynchronous task's creation or poll: its attributes, completion event and failure (src/tasks/). */
+  #completeTask(task: TaskRequest, jsonText: string | undefined): void {
+    try {
+      const operation = this.#operation;
+      const result = task.complete(this.#outcome.statusCode, jsonText, () => this.#creationFacts());
+      if (!result) return;
+      this.span.setAttributes(result.attributes);
+      operation.span.setAttributes(result.attributes);
+      for (const event of result.events) operation.span.addEvent(event.name, event.attributes);
+      const outcome = this.#outcome;
+      if (result.error && outcome.errorType === undefined) {
+        outcome.errorType = result.error.type;
+        outcome.errorMessage = result.error.message;
+        outcome.retryable = false;
+      }
+    } catch (error) {
+      this.#runtime.failed('task', error);
+    }
+  }
+
+  /** What a task created by this call is registered with: the span its polls link to, metric attributes. */
+  #creationFacts(): CreationFacts {
+    const operation = this.#operation;
+    const metricAttributes: Attributes = {
+      [ATTR_GEN_AI_PROVIDER_NAME]: operation.providerName ?? this.#runtime.providerNameFor(operation.target),
+    };
+    const model = this.#runtime.models.metricValue(operation.model);
+    if (model !== undefined) metricAttributes[ATTR_GEN_AI_REQUEST_MODEL] = model;
+    return { span: operation.span.spanContext(), metricAttributes };
   }
 
   #describeErrorBody(): void {

@@ -35,6 +35,7 @@ import {
   TOKEN_TYPE_INPUT,
   TOKEN_TYPE_OUTPUT,
 } from '../semconv/names.ts';
+import type { TaskRequest } from '../tasks/task-tracker.ts';
 import type { OperationListener, OperationState, RetryAnnouncement } from './operation-state.ts';
 import { type AttemptOutcome, outcomeAttributes } from './outcome.ts';
 import type { RequestTarget } from './request-target.ts';
@@ -49,6 +50,8 @@ export class Operation implements OperationListener {
   /** `gen_ai.operation.name` when the route is an LLM API route. */
   readonly operationName: string | undefined;
   readonly providerName: string | undefined;
+  /** An asynchronous task's creation or poll (src/tasks/), if this call is one. */
+  readonly task: TaskRequest | undefined;
   model: string | undefined;
   stream = false;
   requestRead = false;
@@ -66,18 +69,21 @@ export class Operation implements OperationListener {
     state: OperationState,
     target: RequestTarget,
     endsWithAttempt: boolean,
+    task?: TaskRequest,
   ) {
     this.#runtime = runtime;
     this.#endsWithAttempt = endsWithAttempt;
     this.target = target;
+    this.task = task;
     this.operationName = target.operationName;
     this.providerName = target.operationName ? runtime.providerNameFor(target) : undefined;
     const attributes: Attributes = this.operationName
       ? { [ATTR_GEN_AI_OPERATION_NAME]: this.operationName, [ATTR_GEN_AI_PROVIDER_NAME]: this.providerName }
       : { [ATTR_HTTP_REQUEST_METHOD]: target.method, [ATTR_SERVER_ADDRESS]: target.serverAddress };
+    if (task) Object.assign(attributes, task.attributes);
     this.#span = runtime.tracer.startSpan(
       this.operationName ?? target.method,
-      { kind: SpanKind.CLIENT, attributes },
+      { kind: SpanKind.CLIENT, attributes, links: task?.links },
       state.parentContext,
     );
     this.#context = trace.setSpan(state.parentContext, this.#span);

@@ -1,7 +1,7 @@
 /**
  * Everything one telemetry interceptor shares across its requests: resolved options, tracer,
- * metric instruments, the model cardinality limit, the task tracker, and the one place where swallowed telemetry
- * failures are counted and reported.
+ * metric instruments, the model cardinality limit, the task tracker, and the one place where
+ * swallowed telemetry failures are counted and reported.
  */
 import { diag, type Tracer, trace } from '@opentelemetry/api';
 import { providerNameForHost } from '../genai/request.ts';

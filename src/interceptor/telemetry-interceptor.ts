@@ -11,6 +11,7 @@ import { type Context, context, propagation } from '@opentelemetry/api';
 import type { Dispatcher } from 'undici';
 import { parseGenAiRequest } from '../genai/request.ts';
 import { resolveTelemetryOptions, type TelemetryOptions } from '../options/options.ts';
+import type { TaskRequest } from '../tasks/task-tracker.ts';
 import { Attempt } from './attempt.ts';
 import { AttemptHandler } from './attempt-handler.ts';
 import { adaptLegacyDispatch } from './legacy-handler.ts';
@@ -43,6 +44,16 @@ interface Instrumented {
   readonly context: Context;
 }
 
+/** Whether this call creates or polls an asynchronous task (src/tasks/); undefined for most. Never throws. */
+function beginTask(runtime: TelemetryRuntime, method: string, path: string): TaskRequest | undefined {
+  try {
+    return runtime.tasks?.begin(method, path);
+  } catch (error) {
+    runtime.failed('task_begin', error);
+    return undefined;
+  }
+}
+
 /** Starts the spans for one attempt; undefined means "send it untouched". Never throws. */
 function instrument(
   runtime: TelemetryRuntime,
@@ -68,6 +79,7 @@ function instrument(
         state,
         requestTarget(origin, path, method),
         outerState === undefined,
+        beginTask(runtime, method, path),
       );
       created = operation;
       state.listener = operation;

@@ -22,9 +22,23 @@ import {
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
   METRIC_HTTP_CLIENT_REQUEST_DURATION,
   METRIC_LLM_CLIENT_RETRIES,
+  METRIC_LLM_TASK_DURATION,
+  METRIC_LLM_TASK_POLLS,
   METRIC_LLM_TELEMETRY_FAILURES,
 } from '../semconv/names.ts';
 import { INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../version.ts';
+
+/**
+ * `llm.task.duration`: the GenAI doubling series (0.08 ... 81.92 s, same boundaries) continued to
+ * 5242.88 s (~87 min), past the 1 h default task TTL, so every task the tracker can see finish
+ * lands in a finite bucket with at most 2x relative error; 17 boundaries.
+ */
+export const TASK_DURATION_BUCKETS_S = [
+  0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92, 163.84, 327.68, 655.36, 1310.72,
+  2621.44, 5242.88,
+] as const;
+/** `llm.task.polls`: powers of two up to 4096 (a poll a second for over an hour). */
+export const TASK_POLL_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096] as const;
 
 interface Instruments {
   readonly provider: MeterProvider;
@@ -34,6 +48,8 @@ interface Instruments {
   readonly timeToFirstChunk: Histogram;
   readonly retries: Counter;
   readonly telemetryFailures: Counter;
+  readonly taskDuration: Histogram;
+  readonly taskPolls: Histogram;
 }
 
 function createInstruments(provider: MeterProvider): Instruments {
@@ -67,6 +83,16 @@ function createInstruments(provider: MeterProvider): Instruments {
     telemetryFailures: meter.createCounter(METRIC_LLM_TELEMETRY_FAILURES, {
       description: 'Internal telemetry errors that were swallowed so the request was not affected.',
       unit: '{failure}',
+    }),
+    taskDuration: meter.createHistogram(METRIC_LLM_TASK_DURATION, {
+      description: 'Asynchronous task duration, from the creation response to the poll that saw it end.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...TASK_DURATION_BUCKETS_S] },
+    }),
+    taskPolls: meter.createHistogram(METRIC_LLM_TASK_POLLS, {
+      description: 'Polls an asynchronous task took until it ended.',
+      unit: '{poll}',
+      advice: { explicitBucketBoundaries: [...TASK_POLL_BUCKETS] },
     }),
   };
 }
@@ -103,6 +129,14 @@ export class TelemetryMetrics {
 
   retry(attributes: Attributes): void {
     this.#current.retries.add(1, attributes);
+  }
+
+  taskDuration(seconds: number, attributes: Attributes): void {
+    this.#current.taskDuration.record(seconds, attributes);
+  }
+
+  taskPolls(polls: number, attributes: Attributes): void {
+    this.#current.taskPolls.record(polls, attributes);
   }
 
   telemetryFailure(stage: string): void {

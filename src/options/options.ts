@@ -3,6 +3,7 @@
  * fast, at construction, with an error that names the option; nothing here runs per request.
  */
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import type { TaskTrackingOptions } from '../tasks/task-tracker.ts';
 
 export interface TelemetryOptions {
   /** Where spans go. Default: the global TracerProvider (`trace.getTracerProvider()`). */
@@ -34,6 +35,8 @@ export interface TelemetryOptions {
   ignoreRequest?: (request: { origin: string; path: string; method: string }) => boolean;
   /** Called with every swallowed telemetry failure (they are also counted in `llm.telemetry.failures`). */
   onTelemetryError?: (error: unknown, stage: string) => void;
+  /** Follow asynchronous tasks from creation through polls (docs/tasks.md). On by default; `false` turns it off. */
+  tasks?: TaskTrackingOptions | false;
 }
 
 export interface ResolvedTelemetryOptions {
@@ -50,6 +53,8 @@ export interface ResolvedTelemetryOptions {
   readonly captureContent: boolean;
   readonly ignoreRequest: TelemetryOptions['ignoreRequest'];
   readonly onTelemetryError: TelemetryOptions['onTelemetryError'];
+  /** Validated by the task tracker (src/tasks/task-tracker.ts) when the interceptor is built. */
+  readonly tasks: TelemetryOptions['tasks'];
 }
 
 /** Response headers always recorded: what a provider's support desk asks for. */
@@ -169,5 +174,6 @@ export function resolveTelemetryOptions(options: TelemetryOptions = {}): Resolve
     captureContent: optionalBoolean(options, 'captureContent', false),
     ignoreRequest: optionalFunction(options, 'ignoreRequest'),
     onTelemetryError: optionalFunction(options, 'onTelemetryError'),
+    tasks: options.tasks,
   };
 }

@@ -66,6 +66,7 @@ export const ATTR_LLM_TASK_STATUS = 'llm.task.status';
 export const ATTR_LLM_TASK_UNKNOWN = 'llm.task.unknown';
 export const ATTR_LLM_TASK_POLLS = 'llm.task.polls';
 export const ATTR_LLM_TASK_DURATION_S = 'llm.task.duration_s';
+export const ATTR_LLM_TASK_PROGRESS = 'llm.task.progress';
 
 // --- ours: self-monitoring -----------------------------------------------------------------------
 export const ATTR_LLM_FAILURE_STAGE = 'llm.failure.stage';
@@ -99,6 +100,8 @@ export const RETRY_SKIPPED_BODY_TOO_LARGE = 'body_too_large';
 export const TOKEN_TYPE_INPUT = 'input';
 export const TOKEN_TYPE_OUTPUT = 'output';
 export const MODEL_OTHER = '_OTHER';
+/** error.type of a failed or expired task whose body names no code: `task_failed`, `task_expired`. */
+export const ERROR_TYPE_TASK_PREFIX = 'task_';
 
 /** Bucket boundaries from the semantic conventions. */
 export const HTTP_DURATION_BUCKETS_S = [
