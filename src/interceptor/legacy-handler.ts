@@ -14,8 +14,13 @@ type Handler = Dispatcher.DispatchHandler;
 
 const wrapHandler = (Dispatcher1Wrapper as unknown as { wrapHandler(handler: object): Handler }).wrapHandler;
 
+const LEGACY_CALLBACKS = ['onConnect', 'onHeaders', 'onData', 'onComplete', 'onError', 'onUpgrade'] as const;
+
+/** A handler of the older API: it has one of its callbacks and not the newer onRequestStart. */
 export function isLegacyHandler(handler: object): boolean {
-  return typeof (handler as Handler).onRequestStart !== 'function';
+  if (typeof (handler as Handler).onRequestStart === 'function') return false;
+  const callbacks = handler as Record<string, unknown>;
+  return LEGACY_CALLBACKS.some((name) => typeof callbacks[name] === 'function');
 }
 
 export function adaptLegacyDispatch(

@@ -142,3 +142,22 @@ describe('clients', () => {
     }
   });
 });
+
+describe('handlers', () => {
+  it('a new-API handler with only some callbacks is not mistaken for a legacy one', async () => {
+    const dispatcher = createTelemetryDispatcher(options);
+    const outcome = await new Promise<string>((resolve) => {
+      dispatcher.dispatch(
+        { origin: server.url, path: '/v1/chat/completions', method: 'POST', body },
+        {
+          onResponseEnd: () => resolve('end'),
+          onResponseError: (_controller, error) => resolve(`error: ${error.message}`),
+        },
+      );
+    });
+    expect(outcome).toBe('end');
+    await telemetry.waitForSpans(2);
+    expectOneTracedCall();
+    await dispatcher.close();
+  });
+});
