@@ -50,7 +50,7 @@ const EMPTY = Buffer.alloc(0);
 /** Node's Buffer class: comparing `constructor` with it is cheaper than `Buffer.isBuffer` on the hot path. */
 const BUFFER_CLASS = EMPTY.constructor;
 
-function asBuffer(chunk: Uint8Array): Buffer {
+export function asBuffer(chunk: Uint8Array): Buffer {
   return chunk.constructor === BUFFER_CLASS
     ? (chunk as Buffer)
     : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -90,6 +90,18 @@ export class SseParser {
   /** Lines dropped so far because they (or the event data they would make) exceeded `maxLineBytes`. */
   get linesDropped(): number {
     return this.#linesDropped;
+  }
+
+  /** Nothing is pending: no partial line, no undispatched event data. The next byte starts a line. */
+  get atEventBoundary(): boolean {
+    return (
+      this.#partialLength === 0 &&
+      this.#droppingBytes < 0 &&
+      !this.#skipLeadingLF &&
+      !this.#hasData &&
+      this.#eventType === '' &&
+      this.#bomMatched === BOM_CHECKED
+    );
   }
 
   /** Bytes allocated for the partial line; never above `maxLineBytes`. */

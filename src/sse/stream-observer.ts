@@ -23,7 +23,8 @@
  * A frame with choice errors reports those and not its top-level error. Data that should be JSON but
  * does not parse to an object is counted in `malformedEvents` and otherwise ignored.
  */
-import { type SseEvent, SseParser } from './parser.ts';
+import { asBuffer, type SseEvent, SseParser } from './parser.ts';
+import { countPlainEvents } from './plain-chunk.ts';
 
 /** `code` of an error that names none (CheapAI's `{"success":false}`, plain-text `event: error`). */
 export const STREAM_ERROR_CODE_UNSPECIFIED = 'stream_error';
@@ -271,6 +272,15 @@ export class StreamObserver {
   /** Decoded body bytes, in order. */
   write(chunk: Uint8Array): void {
     this.#bytesReceived += chunk.byteLength;
+    // Fast path: once the id, model and first content are known, a chunk of plain events (nothing
+    // that can change the observation, see plain-chunk.ts) is only counted, never decoded.
+    if (this.#firstChunkAt !== undefined && this.#parsedFirst && this.#parser.atEventBoundary) {
+      const events = countPlainEvents(asBuffer(chunk));
+      if (events >= 0) {
+        this.#chunkIndex += events;
+        return;
+      }
+    }
     this.#parser.feed(chunk);
   }
 

@@ -1,0 +1,56 @@
+/**
+ * The fast path of stream observation, pure: most network chunks of an LLM stream are a few
+ * complete `data: {...}` events that change nothing we record (no error, no finish reason, no
+ * usage). Such a chunk only needs its events counted; it is never UTF-8 decoded or parsed. It is
+ * scanned as latin1 text — a plain byte copy, so every ASCII marker is found where it is and
+ * multi-byte characters cannot fake one.
+ *
+ * Anything unusual — a partial event, `\r` line ends, `event:`/`id:` fields, multi-line data,
+ * `[DONE]`, Responses-style `{"type":...}` frames, a possible error, a non-null `finish_reason`
+ * or `usage` — returns -1 and the caller parses the chunk as usual. A false -1 only costs time;
+ * a chunk that matters never passes as plain.
+ */
+
+const DATA_FIELD = 'data:';
+const DONE_VALUE = '[DONE]';
+const TYPE_FRAME = '{"type"';
+/**
+ * Anything that may matter, in one regular expression (V8 compiles it; several `includes` calls
+ * cost more): an `"error"` or `"success"` key, or a `finish_reason`/`usage` whose value is not
+ * `null`. Matched on key tails, which is faster and errs only towards the slow path (`"mirror"`,
+ * `"message": {`).
+ */
+const MAY_MATTER = /rror"|uccess"|_reason"\s*:\s*[^n\s]|age"\s*:\s*[^n\s]/;
+
+/** Data events in a plain chunk, or -1 when the chunk needs the full parser. */
+export function countPlainEvents(bytes: Buffer): number {
+  const length = bytes.length;
+  if (length < 2 || bytes[length - 1] !== 0x0a || bytes[length - 2] !== 0x0a) return -1;
+  const text = bytes.latin1Slice(0, length);
+  if (text.includes('\r') || MAY_MATTER.test(text)) return -1;
+  return countEvents(text);
+}
+
+function countEvents(text: string): number {
+  let events = 0;
+  let blockHasData = false;
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf('\n', start);
+    if (end === start) {
+      if (blockHasData) events++;
+      blockHasData = false;
+    } else if (text.charCodeAt(start) !== 0x3a /* ":" a comment, e.g. a keep-alive */) {
+      if (blockHasData || !isPlainDataLine(text, start)) return -1;
+      blockHasData = true;
+    }
+    start = end + 1;
+  }
+  return events;
+}
+
+function isPlainDataLine(text: string, start: number): boolean {
+  if (!text.startsWith(DATA_FIELD, start)) return false;
+  let value = start + DATA_FIELD.length;
+  if (text.charCodeAt(value) === 0x20) value++;
+  return !text.startsWith(DONE_VALUE, value) && !text.startsWith(TYPE_FRAME, value);
+}

@@ -1,0 +1,59 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SseParser } from '../../src/sse/parser.ts';
+import { countPlainEvents } from '../../src/sse/plain-chunk.ts';
+
+const chunk = (content: string) =>
+  `data: {"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"finish_reason":null}],"usage":null}\n\n`;
+const count = (text: string) => countPlainEvents(Buffer.from(text));
+
+describe('countPlainEvents', () => {
+  it('counts complete content events, keep-alive comments included', () => {
+    expect(count(chunk('Hel'))).toBe(1);
+    expect(count(chunk('Hel') + ': OPENROUTER PROCESSING\n\n' + chunk('lo') + chunk('!'))).toBe(3);
+    expect(count(chunk('héllo wörld ✓'))).toBe(1);
+  });
+
+  it.each([
+    ['a partial event', chunk('a').slice(0, -1)],
+    ['a partial line', chunk('a').slice(0, 30)],
+    ['[DONE]', 'data: [DONE]\n\n'],
+    ['a finish reason', chunk('a').replace('"finish_reason":null', '"finish_reason":"stop"')],
+    ['a spaced finish reason', chunk('a').replace('"finish_reason":null', '"finish_reason" : "length"')],
+    ['usage', chunk('a').replace('"usage":null', '"usage":{"prompt_tokens":1}')],
+    ['an error object', `data: {"error":{"code":"server_error"}}\n\n`],
+    [
+      'a choice error',
+      chunk('a').replace('"finish_reason":null', '"finish_reason":"error","error":{"code":"rate_limit"}'),
+    ],
+    ['CheapAI success:false', `data: {"success":false}\n\n`],
+    ['an event: field', `event: error\ndata: {}\n\n`],
+    ['an id: field', `id: 7\n${chunk('a')}`],
+    ['multi-line data', `data: a\ndata: b\n\n`],
+    ['CRLF line ends', chunk('a').replace(/\n/g, '\r\n')],
+    ['a Responses frame', `data: {"type":"response.completed"}\n\n`],
+  ])('sends %s to the full parser', (_name, text) => {
+    expect(count(text)).toBe(-1);
+  });
+
+  it('never calls a chunk plain unless the full parser sees the same number of plain events in it', () => {
+    const event = fc.oneof(
+      fc.string().map((content) => chunk(content)),
+      fc.constantFrom(': keep-alive\n\n', 'data: [DONE]\n\n', 'event: error\ndata: {"error":{}}\n\n', '\n'),
+      fc.string({ unit: 'binary' }).map((text) => `data: ${text}\n\n`),
+    );
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 6 }), (events) => {
+        const text = events.join('');
+        const plain = count(text);
+        if (plain < 0) return;
+        const seen: string[] = [];
+        const parser = new SseParser({ onEvent: (e) => seen.push(e.data) });
+        parser.feed(Buffer.from(text));
+        expect(seen).toHaveLength(plain);
+        for (const data of seen) expect(data).not.toMatch(/"error"|\[DONE\]|"finish_reason":"/);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
