@@ -4,9 +4,13 @@
  *
  *   node scripts/render-trace.ts --query http://127.0.0.1:16686 --service llm-otel-demo \
  *     [--trace-id ID] [--api v3|legacy] [--out trace.html] [--screenshot docs/trace.png]
+ *   node scripts/render-trace.ts --e2e retried --screenshot docs/trace.png
  *
- * Without --trace-id it renders the service's trace with the most spans. The HTML goes to the
- * system's temporary folder unless --out names a file.
+ * Without --trace-id it renders the service's trace with the most spans. With --e2e CALL it runs
+ * the end-to-end suite's pipeline itself (Jaeger role, collector role, the real library calling the
+ * mock gateway: test/e2e/support/traffic.ts) and renders the trace of that call (retried,
+ * midStream, credits or streamed). The HTML goes to the system's temporary folder unless --out
+ * names a file.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -14,8 +18,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { findTraces, type JaegerApi, type Trace } from '../test/e2e/support/jaeger-api.ts';
+import { CALLS, type CallName } from '../test/e2e/support/app-contract.ts';
+import { ensureJaegerBinary, startPipeline } from '../test/e2e/support/jaeger.ts';
+import {
+  findTraces,
+  type JaegerApi,
+  type Trace,
+  traceWithRequestId,
+} from '../test/e2e/support/jaeger-api.ts';
 import { renderTraceHtml } from '../test/e2e/support/trace-html.ts';
+import { E2E_SERVICE, findTrafficTraces, runTraffic } from '../test/e2e/support/traffic.ts';
 
 const SCREENSHOT_WIDTH = 1200;
 const CHROMIUM_TIMEOUT_MS = 60_000;
@@ -25,6 +37,7 @@ const { values } = parseArgs({
     query: { type: 'string', default: 'http://127.0.0.1:16686' },
     service: { type: 'string' },
     'trace-id': { type: 'string' },
+    e2e: { type: 'string' },
     api: { type: 'string', default: 'v3' },
     out: { type: 'string' },
     screenshot: { type: 'string' },
@@ -33,16 +46,12 @@ const { values } = parseArgs({
   },
 });
 
-if (values.service === undefined)
-  throw new Error('--service is required (the service.name whose trace to render)');
 if (values.api !== 'v3' && values.api !== 'legacy')
   throw new Error(`--api must be v3 or legacy, not ${values.api}`);
+const api = values.api as JaegerApi;
+const timeoutMs = Number(values['timeout-ms']);
 
-const traces = await findTraces(values.query, values.service, {
-  timeoutMs: Number(values['timeout-ms']),
-  api: values.api as JaegerApi,
-});
-const trace = pickTrace(traces, values['trace-id']);
+const trace = values.e2e === undefined ? await storedTrace() : await e2eTrace(values.e2e);
 const out = resolve(values.out ?? join(tmpdir(), `trace-${trace.traceId}.html`));
 await writeFile(out, renderTraceHtml(trace));
 console.log(`wrote ${out} (trace ${trace.traceId}, ${trace.spans.length} spans)`);
@@ -52,6 +61,31 @@ if (values.screenshot !== undefined) {
   const height = values.height === undefined ? estimateHeight(trace) : Number(values.height);
   await screenshot(out, png, height);
   console.log(`wrote ${png} (${SCREENSHOT_WIDTH}x${height})`);
+}
+
+/** A trace already in the Jaeger at --query. */
+async function storedTrace(): Promise<Trace> {
+  if (values.service === undefined)
+    throw new Error('--service is required (the service.name whose trace to render), or --e2e CALL');
+  const traces = await findTraces(values.query, values.service, { timeoutMs, api });
+  return pickTrace(traces, values['trace-id']);
+}
+
+/** The trace of one call of the end-to-end application, produced now by a pipeline of our own. */
+async function e2eTrace(call: string): Promise<Trace> {
+  if (!Object.hasOwn(CALLS, call))
+    throw new Error(`--e2e must name a call of the e2e application: ${Object.keys(CALLS).join(', ')}`);
+  const pipeline = await startPipeline(await ensureJaegerBinary());
+  try {
+    const traffic = await runTraffic(pipeline.collector.otlpHttpUrl, E2E_SERVICE);
+    const requestId = String(traffic.app[call as CallName].requestId);
+    const traces = await findTrafficTraces(pipeline.jaeger.queryUrl, traffic, { api, timeoutMs });
+    const found = traceWithRequestId(traces, requestId);
+    if (found === undefined) throw new Error(`no trace with x-request-id ${requestId}`);
+    return found;
+  } finally {
+    await pipeline.stop();
+  }
 }
 
 function pickTrace(found: Trace[], traceId: string | undefined): Trace {

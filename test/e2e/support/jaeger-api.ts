@@ -3,7 +3,8 @@
  * logs) and API v3 (`/api/v3/traces`, OTLP-JSON). Both are parsed into one span shape, so tests
  * and scripts/render-trace.ts need not know either wire format. Fetching polls with a bound.
  */
-import { sleep } from './jaeger.ts';
+import { ATTR_HTTP_RESPONSE_HEADER_PREFIX } from '../../../src/semconv/names.ts';
+import { sleep } from './processes.ts';
 
 export type AttributeValue = string | number | boolean | AttributeValue[] | null;
 
@@ -40,16 +41,18 @@ export interface FindOptions {
   timeoutMs: number;
   /** Which API to read; `legacy` by default. */
   api?: JaegerApi;
-  /** Keep polling until a trace has at least this many spans (spans arrive in batches). */
-  minSpans?: number;
+  /** Keep polling until this holds (spans arrive in batches). Default: at least one trace. */
+  ready?: (traces: Trace[]) => boolean;
 }
 
 const POLL_INTERVAL_MS = 250;
+/** The response header attribute every attempt and operation span carries, when the server sent it. */
+export const ATTR_X_REQUEST_ID = `${ATTR_HTTP_RESPONSE_HEADER_PREFIX}x-request-id`;
 const LOOKBACK_MS = 60 * 60_000;
 
-/** Polls until Jaeger returns traces of `service` (with `minSpans` spans); throws after `timeoutMs`. */
+/** Polls until Jaeger returns traces of `service` that are `ready`; throws after `timeoutMs`. */
 export async function findTraces(queryUrl: string, service: string, options: FindOptions): Promise<Trace[]> {
-  const { timeoutMs, api = 'legacy', minSpans = 1 } = options;
+  const { timeoutMs, api = 'legacy', ready = (traces) => traces.length > 0 } = options;
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
@@ -60,15 +63,31 @@ export async function findTraces(queryUrl: string, service: string, options: Fin
     if (response.ok) {
       const traces =
         api === 'legacy' ? parseLegacyTraces(JSON.parse(body)) : parseOtlpTraces(JSON.parse(body));
-      if (traces.some((found) => found.spans.length >= minSpans)) return traces;
+      if (ready(traces)) return traces;
     } else if (response.status !== 404) {
       throw new Error(`GET ${url} failed: ${last}`);
     }
     await sleep(POLL_INTERVAL_MS);
   }
   throw new Error(
-    `no trace of service ${service} with ${minSpans} spans in Jaeger after ${timeoutMs} ms (last: ${last})`,
+    `the traces of service ${service} in Jaeger were not as expected after ${timeoutMs} ms (last: ${last})`,
   );
+}
+
+/**
+ * The `x-request-id` values a span recorded: an array in API v3; the legacy API has no array type
+ * and gives the array's JSON text.
+ */
+export function requestIdsOf(span: TraceSpan): string[] {
+  const value = span.attributes[ATTR_X_REQUEST_ID];
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value === 'string') return JSON.parse(value) as string[];
+  return [];
+}
+
+/** The trace in which a span recorded the response header `x-request-id: requestId`. */
+export function traceWithRequestId(traces: Trace[], requestId: string): Trace | undefined {
+  return traces.find((found) => found.spans.some((span) => requestIdsOf(span).includes(requestId)));
 }
 
 export function legacySearchUrl(queryUrl: string, service: string): string {

@@ -2,7 +2,7 @@
  * Reads the Prometheus text exposition format (what the collector's prometheus exporter serves)
  * into samples, and polls an endpoint until the samples are as expected.
  */
-import { sleep } from './jaeger.ts';
+import { sleep } from './processes.ts';
 
 export interface Sample {
   name: string;

@@ -1,0 +1,51 @@
+/**
+ * What the end-to-end applications (llm-calls-app.ts, llm-load-app.ts) and the tests agree on: the
+ * calls, the model, the retry backoff, and the shapes of what the applications print. No imports,
+ * so the tests can read it without loading the applications' dependencies.
+ */
+
+export const MODEL = 'gpt-4o-mini';
+
+// --- llm-calls-app.ts (Jaeger test) ------------------------------------------------------------
+
+/** The calls, in order. Their names key the printed result. */
+export const CALLS = {
+  /** openai SDK, not streamed: 503, 503, then 200, resent by our retry interceptor. */
+  retried: { client: 'openai', sequence: '503,503,ok', sequenceId: 'e2e-retried', stream: false },
+  /** openai SDK, streamed: 200, two chunks, then a `finish_reason: "error"` chunk. */
+  midStream: { client: 'openai', scenario: 'mid-stream-context_length_exceeded', stream: true },
+  /** Node's built-in fetch: 402 insufficient credits (not retried). */
+  credits: { client: 'fetch', scenario: '402', stream: false },
+  /** openai SDK, streamed, with usage: a plain success. */
+  streamed: { client: 'openai', scenario: 'ok', stream: true },
+} as const;
+export type CallName = keyof typeof CALLS;
+export type Call = (typeof CALLS)[CallName];
+
+/** `baseDelay` of the application's retry options (ms). */
+export const RETRY_BASE_DELAY_MS = 10;
+
+export interface CallSeen {
+  status: number;
+  /** The gateway's `x-request-id` of the response the application got. */
+  requestId: string | null;
+  /** The error the application got, if any. */
+  error?: string;
+}
+
+export type AppResult = Record<CallName, CallSeen>;
+
+// --- llm-load-app.ts (alerts test) -------------------------------------------------------------
+
+export interface LoadCommand {
+  /** The gateway scenario (`x-mock-scenario`) of every call. */
+  scenario: string;
+  calls: number;
+  /** Pause between two calls, so the calls span several metric export intervals. */
+  spacingMs: number;
+}
+
+export interface LoadReply {
+  /** HTTP status → calls that ended with it. */
+  statuses: Record<string, number>;
+}
