@@ -21,7 +21,7 @@ import { observeRequestBody } from './request-body.ts';
 import { addHeaders, prepareRequestHeaders } from './request-headers.ts';
 import { requestTarget } from './request-target.ts';
 import { TelemetryRuntime } from './runtime.ts';
-import { dispatchGuarded } from './trace-header-guard.ts';
+import { dispatchGuarded, otherInstrumentationListening } from './trace-header-guard.ts';
 
 type DispatchOptions = Dispatcher.DispatchOptions;
 type Handler = Dispatcher.DispatchHandler;
@@ -33,6 +33,7 @@ export function telemetryInterceptor(options?: TelemetryOptions): Dispatcher.Dis
       [opts, handler] = adaptLegacyDispatch(opts, handler);
       const traced = instrument(runtime, opts, handler);
       if (!traced) return dispatch(opts, handler);
+      if (!otherInstrumentationListening()) return dispatch(traced.opts, traced.handler);
       // Inside the attempt's context, so another undici instrumentation nests its span under ours.
       return context.with(traced.context, () => dispatchGuarded(() => dispatch(traced.opts, traced.handler)));
     };

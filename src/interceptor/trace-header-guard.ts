@@ -6,6 +6,10 @@
  * one of our attempts is being dispatched (undici creates the request synchronously inside
  * `dispatch`), this guard drops later duplicates of the trace headers and stops `addHeader` from
  * appending more, so the server sees exactly one: the attempt span's.
+ *
+ * The guard costs undici a channel message per request, so it only subscribes once someone else
+ * listens on that channel; until then `otherInstrumentationListening()` is false and the
+ * interceptor skips both the guard and entering the attempt's context.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 
@@ -16,8 +20,14 @@ interface UndiciRequest {
   addHeader?: (name: string, value: string) => unknown;
 }
 
+const requestCreate = diagnosticsChannel.channel('undici:request:create');
 let dispatching = 0;
 let subscribed = false;
+
+/** True once another subscriber (an undici instrumentation) listens for request creation. */
+export function otherInstrumentationListening(): boolean {
+  return subscribed || requestCreate.hasSubscribers;
+}
 
 function onRequestCreate(message: unknown): void {
   if (dispatching === 0) return;
@@ -59,7 +69,7 @@ export function dropDuplicateTraceHeaders(flat: unknown[]): void {
 export function dispatchGuarded<T>(dispatch: () => T): T {
   if (!subscribed) {
     subscribed = true;
-    diagnosticsChannel.subscribe('undici:request:create', onRequestCreate);
+    requestCreate.subscribe(onRequestCreate);
   }
   dispatching++;
   try {

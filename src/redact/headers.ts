@@ -43,6 +43,8 @@ export function authorizationSchemeMissing(value: string): boolean {
   const space = trimmed.search(/\s/);
   if (space < 0) return !KNOWN_SCHEMES.has(trimmed.toLowerCase());
   const first = trimmed.slice(0, space);
+  // The usual case, checked first: every request carries `Bearer ...`, and redaction is costly.
+  if (KNOWN_SCHEMES.has(first.toLowerCase())) return false;
   // `sk-abc 123` has a first word, but it is a credential, not a scheme.
   return !AUTH_SCHEME.test(first) || redactSecrets(first) !== first;
 }
