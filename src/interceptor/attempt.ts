@@ -14,6 +14,7 @@ import {
 } from '@opentelemetry/api';
 import { BoundedCopy } from '../body/bounded-copy.ts';
 import { decodeBodySync } from '../body/decode.ts';
+import { decodingOrder } from '../body/encoding.ts';
 import { createStreamDecoder, type StreamDecoder } from '../body/stream-decoder.ts';
 import { describeHttpError } from '../errors/error-body.ts';
 import { errorTypeOf, isUserAbort } from '../errors/error-type.ts';
@@ -38,6 +39,7 @@ import {
   ATTR_URL_FULL,
   ERROR_PHASE_IMMEDIATE,
   ERROR_PHASE_MID_STREAM,
+  ERROR_TYPE_INVALID_RESPONSE_BODY,
   ERROR_TYPE_STREAM_TRUNCATED,
   EVENT_LLM_STREAM_ERROR,
   EVENT_LLM_STREAM_TRUNCATED,
@@ -46,7 +48,7 @@ import { type StreamErrorInfo, StreamObserver } from '../sse/stream-observer.ts'
 import type { CreationFacts, TaskRequest } from '../tasks/task-tracker.ts';
 import type { Operation } from './operation.ts';
 import { type AttemptOutcome, emptyOutcome, httpOutcomeAttributes } from './outcome.ts';
-import type { TelemetryRuntime } from './runtime.ts';
+import { endSpan, type TelemetryRuntime } from './runtime.ts';
 
 const MAX_MESSAGE_LENGTH = 1024;
 
@@ -152,7 +154,9 @@ export class Attempt {
     if (this.#ending) return;
     this.#ending = true;
     const outcome = this.#outcome;
-    if (isUserAbort(error)) {
+    // A reason that is not an Error is the application's: `body.cancel('done')`, or undici
+    // cancelling a body that was garbage collected unread.
+    if (isUserAbort(error) || !(error instanceof Error)) {
       outcome.aborted = true;
     } else if (outcome.errorType === undefined) {
       this.#recordFailure(error);
@@ -239,14 +243,33 @@ export class Attempt {
       this.#recordStreamProgress();
     } else if (this.#jsonBody && !this.#jsonBody.truncated) {
       jsonText = this.#decodedCopy(this.#jsonBody, this.#runtime.options.maxResponseBodyBytes);
-      const response =
-        jsonText === undefined || !this.#operation.operationName
-          ? undefined
-          : parseGenAiResponse(jsonText, this.#runtime.options.captureContent);
-      if (response) outcome.response = response;
+      // A coding nobody knows is passed to the application undecoded (fetch ignores it): not ours to judge.
+      const decodable =
+        this.#contentEncoding === undefined || decodingOrder(this.#contentEncoding) !== undefined;
+      if (this.#operation.operationName && decodable) this.#readJsonResponse(jsonText);
     }
     if (this.#operation.task) this.#completeTask(this.#operation.task, jsonText);
     this.#end();
+  }
+
+  /**
+   * GenAI response attributes of a complete JSON body. A body that does not decode or is not a JSON
+   * object (cut short by the server, corrupt gzip, a lying content-encoding) fails the application's
+   * SDK too, so it is an error here: `invalid_response_body`.
+   */
+  #readJsonResponse(text: string | undefined): void {
+    const response =
+      text === undefined ? undefined : parseGenAiResponse(text, this.#runtime.options.captureContent);
+    if (response) {
+      this.#outcome.response = response;
+      return;
+    }
+    if (text !== undefined && text.trim() === '') return;
+    const outcome = this.#outcome;
+    outcome.errorType = ERROR_TYPE_INVALID_RESPONSE_BODY;
+    outcome.errorMessage = 'The response body is not a JSON object (cut short, corrupt or mis-encoded).';
+    outcome.phase = ERROR_PHASE_MID_STREAM;
+    outcome.retryable = false;
   }
 
   /** An asynchronous task's creation or poll: its attributes, completion event and failure (src/tasks/). */
@@ -350,7 +373,7 @@ export class Attempt {
     } catch (error) {
       this.#runtime.failed('attempt_end', error);
     } finally {
-      this.span.end();
+      endSpan(this.span, this.#runtime);
       this.#operation.attemptEnded(outcome);
     }
   }

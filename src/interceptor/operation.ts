@@ -39,7 +39,7 @@ import type { TaskRequest } from '../tasks/task-tracker.ts';
 import type { OperationListener, OperationState, RetryAnnouncement } from './operation-state.ts';
 import { type AttemptOutcome, outcomeAttributes } from './outcome.ts';
 import type { RequestTarget } from './request-target.ts';
-import type { TelemetryRuntime } from './runtime.ts';
+import { endSpan, type TelemetryRuntime } from './runtime.ts';
 
 export class Operation implements OperationListener {
   readonly #runtime: TelemetryRuntime;
@@ -184,7 +184,7 @@ export class Operation implements OperationListener {
     } catch (error) {
       this.#runtime.failed('operation_end', error);
     } finally {
-      this.#span.end();
+      endSpan(this.#span, this.#runtime);
     }
   }
 

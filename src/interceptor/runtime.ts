@@ -3,7 +3,7 @@
  * metric instruments, the model cardinality limit, the task tracker, and the one place where
  * swallowed telemetry failures are counted and reported.
  */
-import { diag, type Tracer, trace } from '@opentelemetry/api';
+import { diag, ProxyTracerProvider, type Span, type Tracer, trace } from '@opentelemetry/api';
 import { providerNameForHost } from '../genai/request.ts';
 import { TelemetryMetrics } from '../metrics/instruments.ts';
 import { ModelCardinalityLimit } from '../metrics/model-cardinality.ts';
@@ -22,13 +22,23 @@ export class TelemetryRuntime {
 
   constructor(options: ResolvedTelemetryOptions) {
     this.options = options;
-    this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
-      INSTRUMENTATION_NAME,
-      INSTRUMENTATION_VERSION,
-    );
     this.metrics = new TelemetryMetrics(options.meterProvider);
+    this.tracer = this.#createTracer();
     this.models = new ModelCardinalityLimit(options.metricModels, options.maxMetricModels);
     this.tasks = createTaskTracker(options.tasks, this.metrics);
+  }
+
+  /** The configured provider's tracer; a broken provider yields a no-op tracer (and a counted failure), not an error. */
+  #createTracer(): Tracer {
+    try {
+      return (this.options.tracerProvider ?? trace.getTracerProvider()).getTracer(
+        INSTRUMENTATION_NAME,
+        INSTRUMENTATION_VERSION,
+      );
+    } catch (error) {
+      this.failed('tracer', error);
+      return new ProxyTracerProvider().getTracer(INSTRUMENTATION_NAME);
+    }
   }
 
   /** `gen_ai.provider.name`: the option (string or function), else the host table. */
@@ -40,12 +50,26 @@ export class TelemetryRuntime {
 
   /** Swallows a telemetry error: counted, handed to `onTelemetryError`, logged through OTel's diag. Never throws. */
   failed(stage: string, error: unknown): void {
-    try {
-      diag.warn(`${INSTRUMENTATION_NAME}: telemetry failed at ${stage}`, error);
-      this.metrics.telemetryFailure(stage);
-      this.options.onTelemetryError?.(error, stage);
-    } catch {
-      // Reporting must not fail the request either.
-    }
+    // Each channel on its own: a broken meter must not silence the callback, nor the other way round.
+    attempt(() => diag.warn(`${INSTRUMENTATION_NAME}: telemetry failed at ${stage}`, error));
+    attempt(() => this.metrics.telemetryFailure(stage));
+    attempt(() => this.options.onTelemetryError?.(error, stage));
+  }
+}
+
+function attempt(step: () => void): void {
+  try {
+    step();
+  } catch {
+    // Reporting must not fail the request either.
+  }
+}
+
+/** Ends a span even when a span processor throws in onEnd; the failure is counted. */
+export function endSpan(span: Span, runtime: TelemetryRuntime): void {
+  try {
+    span.end();
+  } catch (error) {
+    runtime.failed('span_end', error);
   }
 }

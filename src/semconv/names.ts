@@ -91,6 +91,8 @@ export const METRIC_LLM_TASK_POLLS = 'llm.task.polls';
 export const ERROR_PHASE_IMMEDIATE = 'immediate';
 export const ERROR_PHASE_MID_STREAM = 'mid_stream';
 export const ERROR_TYPE_STREAM_TRUNCATED = 'stream_truncated';
+/** A complete 2xx JSON response of an LLM call that does not decode or parse as a JSON object. */
+export const ERROR_TYPE_INVALID_RESPONSE_BODY = 'invalid_response_body';
 /** semconv fallback when no better error.type exists. */
 export const ERROR_TYPE_OTHER = '_OTHER';
 export const RETRY_SOURCE_POLICY = 'policy';

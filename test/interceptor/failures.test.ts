@@ -109,6 +109,27 @@ describe('connection failures', () => {
   });
 });
 
+describe('a broken 200 body', () => {
+  it('a JSON completion cut in half is an error (the SDK fails to parse it too)', async () => {
+    respond = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"id":"chatcmpl-1","choices":[{"mess');
+    };
+    const response = await undiciFetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
+      dispatcher,
+    });
+    await expect(response.json()).rejects.toThrow(SyntaxError);
+    const spans = await telemetry.waitForSpans(2);
+    expect(spanNamed(spans, 'chat gpt-4o-mini').attributes).toMatchObject({
+      'http.response.status_code': 200,
+      'error.type': 'invalid_response_body',
+      'llm.error.phase': 'mid_stream',
+    });
+  });
+});
+
 describe('the application walks away', () => {
   it('abort before headers: llm.aborted, status unset, no error.type', async () => {
     respond = () => undefined; // never answers

@@ -71,11 +71,11 @@ describe('metrics', () => {
         'http.response.status_code': 200,
       },
     ]);
-    expect((operations[0]?.value as Histogram).buckets.boundaries).toEqual([...GEN_AI_DURATION_BUCKETS_S]);
+    expect((operations[0]!.value as Histogram).buckets.boundaries).toEqual([...GEN_AI_DURATION_BUCKETS_S]);
 
     const attempts = await telemetry.metricPoints('http.client.request.duration');
     expect(attempts.map((point) => point.attributes['http.response.status_code']).sort()).toEqual([200, 402]);
-    expect((attempts[0]?.value as Histogram).buckets.boundaries).toEqual([...HTTP_DURATION_BUCKETS_S]);
+    expect((attempts[0]!.value as Histogram).buckets.boundaries).toEqual([...HTTP_DURATION_BUCKETS_S]);
     expect(Object.keys(attempts[0]?.attributes ?? {}).sort()).toEqual(
       expect.arrayContaining([
         'http.request.method',

@@ -10,7 +10,7 @@ const count = (text: string) => countPlainEvents(Buffer.from(text));
 describe('countPlainEvents', () => {
   it('counts complete content events, keep-alive comments included', () => {
     expect(count(chunk('Hel'))).toBe(1);
-    expect(count(chunk('Hel') + ': OPENROUTER PROCESSING\n\n' + chunk('lo') + chunk('!'))).toBe(3);
+    expect(count(`${chunk('Hel')}: OPENROUTER PROCESSING\n\n${chunk('lo')}${chunk('!')}`)).toBe(3);
     expect(count(chunk('héllo wörld ✓'))).toBe(1);
   });
 
