@@ -26,7 +26,7 @@ const MAY_MATTER = /rror"|uccess"|_reason"\s*:\s*[^n\s]|age"\s*:\s*[^n\s]/;
 export function countPlainEvents(bytes: Buffer): number {
   const length = bytes.length;
   if (length < 2 || bytes[length - 1] !== 0x0a || bytes[length - 2] !== 0x0a) return -1;
-  const text = bytes.latin1Slice(0, length);
+  const text = bytes.toString('latin1', 0, length);
   if (text.includes('\r') || MAY_MATTER.test(text)) return -1;
   return countEvents(text);
 }
