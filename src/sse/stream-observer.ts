@@ -52,6 +52,9 @@ export interface StreamObserverOptions {
 type JsonObject = Record<string, unknown>;
 
 const DONE = '[DONE]';
+const LF = 0x0a;
+/** The blank line that ends an event, with `\n` line ends (the only ones the fast path takes). */
+const EVENT_END = Buffer.from('\n\n');
 const TYPE_PREFIX = '{"type":"';
 
 /**
@@ -272,16 +275,45 @@ export class StreamObserver {
   /** Decoded body bytes, in order. */
   write(chunk: Uint8Array): void {
     this.#bytesReceived += chunk.byteLength;
-    // Fast path: once the id, model and first content are known, a chunk of plain events (nothing
-    // that can change the observation, see plain-chunk.ts) is only counted, never decoded.
-    if (this.#firstChunkAt !== undefined && this.#parsedFirst && this.#parser.atEventBoundary) {
-      const events = countPlainEvents(asBuffer(chunk));
-      if (events >= 0) {
-        this.#chunkIndex += events;
+    if (this.#firstChunkAt === undefined || !this.#parsedFirst) {
+      this.#parser.feed(chunk);
+      return;
+    }
+    this.#writeFast(asBuffer(chunk));
+  }
+
+  /**
+   * Once the id, model and first content are known, runs of complete plain events (nothing that can
+   * change the observation, see plain-chunk.ts) are only counted, never decoded. The parser gets
+   * the rest: the end of an event begun in an earlier chunk, a partial event at the end, and any run
+   * that is not plain.
+   */
+  #writeFast(bytes: Buffer): void {
+    let start = 0;
+    if (!this.#parser.atEventBoundary) {
+      const boundary = bytes.indexOf(EVENT_END);
+      if (boundary === -1) {
+        this.#parser.feed(bytes);
+        return;
+      }
+      start = boundary + EVENT_END.length;
+      this.#parser.feed(bytes.subarray(0, start));
+      if (!this.#parser.atEventBoundary) {
+        this.#parser.feed(bytes.subarray(start));
         return;
       }
     }
-    this.#parser.feed(chunk);
+    const length = bytes.length;
+    const endsAtBoundary = bytes[length - 1] === LF && bytes[length - 2] === LF;
+    const last = endsAtBoundary ? length - EVENT_END.length : bytes.lastIndexOf(EVENT_END);
+    const end = last < start ? start : last + EVENT_END.length;
+    if (end > start) {
+      const run = start === 0 && end === length ? bytes : bytes.subarray(start, end);
+      const events = countPlainEvents(run);
+      if (events >= 0) this.#chunkIndex += events;
+      else this.#parser.feed(run);
+    }
+    if (end < length) this.#parser.feed(bytes.subarray(end));
   }
 
   /** The body ended; an unterminated last event is discarded. */
