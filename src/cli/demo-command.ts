@@ -255,6 +255,36 @@ async function sendTraffic(
   await Promise.all(Array.from({ length: Math.min(options.concurrency, plan.length) }, worker));
 }
 
+const TASK_POLL_INTERVAL_MS = 50;
+
+/**
+ * One asynchronous task, the CheapAI way: an image generation created under `/v1i`, polled once on
+ * the wrong route family (the seeds' common mistake: a 404 the trace flags `llm.task.unknown`), then
+ * on the right one until it finishes. Each poll's span links to the creation span.
+ */
+async function demoTask(gateway: Gateway): Promise<string> {
+  const started = performance.now();
+  const created = await fetch(`${gateway.url}/v1i/images/generations`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: 'Bearer sk-llm-otel-demo',
+      'x-mock-task-polls': '3',
+    },
+    body: JSON.stringify({ model: 'gpt-image-1', prompt: 'a lighthouse at dusk', async: true }),
+  });
+  const { id } = (await created.json()) as { id: string };
+  const wrongRoute = await fetch(`${gateway.url}/v1/tasks/${id}`);
+  await wrongRoute.arrayBuffer();
+  let polls = 0;
+  for (let status = 'queued'; polls < 20 && !['succeeded', 'failed'].includes(status); polls++) {
+    await new Promise((resolve) => setTimeout(resolve, TASK_POLL_INTERVAL_MS));
+    status = ((await (await fetch(`${gateway.url}/v1i/tasks/${id}`)).json()) as { status: string }).status;
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(2);
+  return `Task ${id}: created under /v1i, polled once on /v1 (HTTP ${wrongRoute.status}, flagged llm.task.unknown), then ${polls} times on /v1i until done (${seconds}s); the poll spans link to the creation span.`;
+}
+
 async function waitForRecords(recorder: CallRecorder, count: number): Promise<void> {
   const deadline = Date.now() + SPAN_WAIT_MS;
   while (recorder.records.length < count && Date.now() < deadline) {
@@ -300,16 +330,18 @@ async function demo(options: DemoOptions): Promise<number> {
     const plan = planRequests(options.requests, options.stream);
     await sendTraffic(gateway, plan, options, progress);
     progress.finish();
+    const task = await demoTask(gateway);
     if (telemetry.installation === undefined) {
       process.stdout.write('Telemetry is disabled (OTEL_SDK_DISABLED=true): no spans to tabulate.\n');
       return 0;
     }
-    await waitForRecords(recorder, plan.length);
+    await waitForRecords(recorder, plan.length + 1);
     const lines = [
       '',
       ...outcomeTable(recorder.records),
       '',
-      `${plan.length} calls sent, ${recorder.records.length} operation spans recorded. ${destination()}`,
+      task,
+      `${plan.length + 1} LLM calls sent, ${recorder.records.length} operation spans recorded. ${destination()}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     return 0;

@@ -116,13 +116,17 @@ describe('llm-otel demo', () => {
     ]) {
       expect(outcomes).toContain(showcase);
     }
-    expect(rows.reduce((sum, [, calls]) => sum + Number(calls), 0)).toBe(12);
-    expect(run.stdout()).toMatch(/^total\s+12\s+\d+\s*$/m);
+    // 12 chat completions and the asynchronous image task's creation.
+    expect(rows.reduce((sum, [, calls]) => sum + Number(calls), 0)).toBe(13);
+    expect(run.stdout()).toMatch(/^total\s+13\s+\d+\s*$/m);
+    expect(run.stdout()).toMatch(
+      /^Task task_\S+: created under \/v1i, polled once on \/v1 \(HTTP 404, flagged llm\.task\.unknown\), then 3 times/m,
+    );
     // The explicit 503 is resent until the retry interceptor gives up (4 attempts by default).
     const failed503 = rows.find(([outcome]) => outcome === 'error=503');
     expect(Number(failed503?.[2])).toBeGreaterThanOrEqual(4 * Number(failed503?.[1]));
     expect(run.stdout()).toContain(
-      '12 calls sent, 12 operation spans recorded. No OTEL_EXPORTER_OTLP_ENDPOINT set',
+      '13 LLM calls sent, 13 operation spans recorded. No OTEL_EXPORTER_OTLP_ENDPOINT set',
     );
     const summaries = run
       .stderr()
@@ -139,7 +143,7 @@ describe('llm-otel demo', () => {
     const { code } = await run.exit;
     expect(code).toBe(0);
     expect(run.stdout()).toContain(
-      `12 calls sent, 12 operation spans recorded. Spans and metrics were exported to ${receiver.url}.`,
+      `13 LLM calls sent, 13 operation spans recorded. Spans and metrics were exported to ${receiver.url}.`,
     );
     expect(run.stderr()).not.toMatch(/^llm-otel chat /m);
     const operations = receiver.spans().filter((span) => span.attributes['gen_ai.operation.name'] === 'chat');
@@ -152,7 +156,13 @@ describe('llm-otel demo', () => {
       1,
     );
     const attempts = operations.reduce((sum, s) => sum + Number(s.attributes['llm.retry.attempts']), 0);
-    expect(receiver.spans().filter((span) => span.name === 'POST')).toHaveLength(attempts);
+    // Plus the task creation's attempt.
+    expect(receiver.spans().filter((span) => span.name === 'POST')).toHaveLength(attempts + 1);
+    const polls = receiver
+      .spans()
+      .filter((span) => span.name === 'GET' && span.attributes['llm.task.id'] !== undefined);
+    expect(polls.some((span) => span.attributes['llm.task.unknown'] === true)).toBe(true);
+    expect(polls.some((span) => span.attributes['llm.task.status'] === 'succeeded')).toBe(true);
     const retried503 = operations.filter(
       (s) => s.attributes['error.type'] === '503' && s.attributes['llm.retry.attempts'] === 4,
     );
