@@ -275,11 +275,19 @@ export class StreamObserver {
   /** Decoded body bytes, in order. */
   write(chunk: Uint8Array): void {
     this.#bytesReceived += chunk.byteLength;
-    if (this.#firstChunkAt === undefined || !this.#parsedFirst) {
-      this.#parser.feed(chunk);
-      return;
+    let bytes = asBuffer(chunk);
+    // Until the id, model and first content are known, every event is parsed: event by event, so
+    // the rest of a large read can still take the fast path.
+    while (this.#firstChunkAt === undefined || !this.#parsedFirst) {
+      const boundary = bytes.indexOf(EVENT_END);
+      if (boundary === -1 || boundary + EVENT_END.length === bytes.length) {
+        this.#parser.feed(bytes);
+        return;
+      }
+      this.#parser.feed(bytes.subarray(0, boundary + EVENT_END.length));
+      bytes = bytes.subarray(boundary + EVENT_END.length);
     }
-    this.#writeFast(asBuffer(chunk));
+    this.#writeFast(bytes);
   }
 
   /**
