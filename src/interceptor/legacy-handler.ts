@@ -17,7 +17,7 @@ const wrapHandler = (Dispatcher1Wrapper as unknown as { wrapHandler(handler: obj
 const LEGACY_CALLBACKS = ['onConnect', 'onHeaders', 'onData', 'onComplete', 'onError', 'onUpgrade'] as const;
 
 /** A handler of the older API: it has one of its callbacks and not the newer onRequestStart. */
-export function isLegacyHandler(handler: object): boolean {
+function isLegacyHandler(handler: object): boolean {
   if (typeof (handler as Handler).onRequestStart === 'function') return false;
   const callbacks = handler as Record<string, unknown>;
   return LEGACY_CALLBACKS.some((name) => typeof callbacks[name] === 'function');

@@ -41,10 +41,6 @@ export class OperationState {
     this.parentContext = parentContext;
   }
 
-  get finished(): boolean {
-    return this.#finished;
-  }
-
   announceRetry(retry: RetryAnnouncement): void {
     this.listener?.retryScheduled(retry);
   }

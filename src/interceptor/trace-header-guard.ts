@@ -50,7 +50,7 @@ function hasHeader(flat: unknown[], name: string): boolean {
 }
 
 /** Keeps the first occurrence of each trace header in a flat [name, value, ...] array. */
-export function dropDuplicateTraceHeaders(flat: unknown[]): void {
+function dropDuplicateTraceHeaders(flat: unknown[]): void {
   const seen = new Set<string>();
   for (let i = 0; i < flat.length; ) {
     const lower = String(flat[i]).toLowerCase();

@@ -6,7 +6,7 @@
  */
 import { type Dispatcher, errors } from 'undici';
 import { kOperationState, OperationState } from '../interceptor/operation-state.ts';
-import { RETRY_SKIPPED_BODY_TOO_LARGE } from '../semconv/names.ts';
+import { RETRY_SKIPPED_BODY_NOT_REPLAYABLE, RETRY_SKIPPED_BODY_TOO_LARGE } from '../semconv/names.ts';
 import { CallController } from './call-controller.ts';
 import type { ResolvedRetryOptions } from './options.ts';
 import { type AttemptFailure, planRetry, type RetryPlan } from './plan.ts';
@@ -14,8 +14,6 @@ import { isReplayableAsIs, makeReplayable } from './replayable-body.ts';
 import { RetryAttemptHandler } from './retry-attempt-handler.ts';
 
 type Dispatch = (opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) => boolean;
-
-export const RETRY_SKIPPED_BODY_NOT_REPLAYABLE = 'body_not_replayable';
 
 export class RetryingCall {
   readonly options: ResolvedRetryOptions;
@@ -71,10 +69,6 @@ export class RetryingCall {
   /** True while a failed attempt may still be resent: nothing must reach the application yet. */
   get mayRetry(): boolean {
     return this.#replayable && !this.controller.aborted && this.#attempt < this.options.maxAttempts;
-  }
-
-  get attempt(): number {
-    return this.#attempt;
   }
 
   /** The plan for a failure of the current attempt, or undefined to deliver it. */

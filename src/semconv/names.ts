@@ -99,6 +99,7 @@ export const RETRY_SOURCE_POLICY = 'policy';
 export const RETRY_SOURCE_RETRY_AFTER = 'retry-after';
 export const RETRY_SOURCE_SDK = 'sdk';
 export const RETRY_SKIPPED_BODY_TOO_LARGE = 'body_too_large';
+export const RETRY_SKIPPED_BODY_NOT_REPLAYABLE = 'body_not_replayable';
 export const TOKEN_TYPE_INPUT = 'input';
 export const TOKEN_TYPE_OUTPUT = 'output';
 export const MODEL_OTHER = '_OTHER';
