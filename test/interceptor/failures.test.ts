@@ -5,9 +5,9 @@
 import { createServer, type Server } from 'node:net';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { fetch as undiciFetch, request as undiciRequest } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createTelemetryDispatcher } from '../../src/index.ts';
-import { sendSse, startTestServer, type TestServer } from '../support/server.ts';
+import { sendSse, useScriptedServer } from '../support/server.ts';
 import { createTestTelemetry, spanNamed } from '../support/telemetry.ts';
 
 const telemetry = createTestTelemetry();
@@ -16,13 +16,8 @@ const dispatcher = createTelemetryDispatcher({
   meterProvider: telemetry.meterProvider,
 });
 
-let server: TestServer;
-let respond: Parameters<typeof startTestServer>[0];
-beforeAll(async () => {
-  server = await startTestServer((request, response, raw) => respond(request, response, raw));
-});
+const scripted = useScriptedServer();
 afterAll(async () => {
-  await server.close();
   await dispatcher.close();
 });
 afterEach(() => {
@@ -75,10 +70,10 @@ describe('connection failures', () => {
   });
 
   it('reset before headers: error.type from the socket error', async () => {
-    respond = (_request, response) => {
+    scripted.respond = (_request, response) => {
       response.socket?.destroy();
     };
-    await expect(post(`${server.url}/v1/chat/completions`)).rejects.toThrow();
+    await expect(post(`${scripted.server.url}/v1/chat/completions`)).rejects.toThrow();
     const spans = await telemetry.waitForSpans(2);
     const attempt = spanNamed(spans, 'POST');
     expect(attempt.status.code).toBe(SpanStatusCode.ERROR);
@@ -87,11 +82,11 @@ describe('connection failures', () => {
   });
 
   it('reset mid-stream: llm.stream.truncated with the socket error, phase mid_stream', async () => {
-    respond = async (_request, response) => {
+    scripted.respond = async (_request, response) => {
       await sendSse(response, [chunk('Hel'), chunk('lo')], { end: false });
       setTimeout(() => response.socket?.destroy(), 20);
     };
-    const response = await post(`${server.url}/v1/chat/completions`);
+    const response = await post(`${scripted.server.url}/v1/chat/completions`);
     await expect(response.text()).rejects.toThrow();
     const spans = await telemetry.waitForSpans(2);
     const attempt = spanNamed(spans, 'POST');
@@ -111,11 +106,11 @@ describe('connection failures', () => {
 
 describe('a broken 200 body', () => {
   it('a JSON completion cut in half is an error (the SDK fails to parse it too)', async () => {
-    respond = (_request, response) => {
+    scripted.respond = (_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end('{"id":"chatcmpl-1","choices":[{"mess');
     };
-    const response = await undiciFetch(`${server.url}/v1/chat/completions`, {
+    const response = await undiciFetch(`${scripted.server.url}/v1/chat/completions`, {
       method: 'POST',
       body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
       dispatcher,
@@ -132,9 +127,9 @@ describe('a broken 200 body', () => {
 
 describe('the application walks away', () => {
   it('abort before headers: llm.aborted, status unset, no error.type', async () => {
-    respond = () => undefined; // never answers
+    scripted.respond = () => undefined; // never answers
     const controller = new AbortController();
-    const pending = post(`${server.url}/v1/chat/completions`, controller.signal);
+    const pending = post(`${scripted.server.url}/v1/chat/completions`, controller.signal);
     setTimeout(() => controller.abort(), 30);
     await expect(pending).rejects.toThrow(/abort/i);
     const spans = await telemetry.waitForSpans(2);
@@ -146,11 +141,11 @@ describe('the application walks away', () => {
   });
 
   it('abort mid-stream: partial counts recorded, status unset', async () => {
-    respond = async (_request, response) => {
+    scripted.respond = async (_request, response) => {
       await sendSse(response, [chunk('a'), chunk('b'), chunk('c')], { end: false });
     };
     const controller = new AbortController();
-    const response = await post(`${server.url}/v1/chat/completions`, controller.signal);
+    const response = await post(`${scripted.server.url}/v1/chat/completions`, controller.signal);
     const reader = response.body!.getReader();
     let text = '';
     while (!text.includes('"c"')) text += Buffer.from((await reader.read()).value!).toString();
@@ -167,21 +162,21 @@ describe('the application walks away', () => {
   });
 
   it('early cancel of the body stream ends both spans once', async () => {
-    respond = async (_request, response) => {
+    scripted.respond = async (_request, response) => {
       await sendSse(response, [chunk('a'), chunk('b')], { end: false });
     };
-    const response = await post(`${server.url}/v1/chat/completions`);
+    const response = await post(`${scripted.server.url}/v1/chat/completions`);
     await response.body!.cancel();
     const spans = await telemetry.waitForSpans(2);
     expect(spanNamed(spans, 'POST').attributes['llm.aborted']).toBe(true);
   });
 
   it('undici.request with a body that is dumped ends both spans', async () => {
-    respond = (_request, response) => {
+    scripted.respond = (_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end('{"id":"x","choices":[]}');
     };
-    const response = await undiciRequest(`${server.url}/v1/chat/completions`, {
+    const response = await undiciRequest(`${scripted.server.url}/v1/chat/completions`, {
       method: 'POST',
       body,
       dispatcher,

@@ -1,8 +1,8 @@
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { fetch as undiciFetch } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createTelemetryDispatcher } from '../../src/index.ts';
-import { sendJson, startTestServer, type TestServer, traceparentsOf } from '../support/server.ts';
+import { sendJson, traceparentsOf, useScriptedServer } from '../support/server.ts';
 import { childrenOf, createTestTelemetry, exportedText, spanNamed } from '../support/telemetry.ts';
 
 const telemetry = createTestTelemetry();
@@ -16,20 +16,14 @@ const COMPLETION = {
   usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
 };
 
-let server: TestServer;
-let respond: Parameters<typeof startTestServer>[0];
-
-beforeAll(async () => {
-  server = await startTestServer((request, response, raw) => respond(request, response, raw));
-});
+const scripted = useScriptedServer();
 afterAll(async () => {
-  await server.close();
   await telemetry.shutdown();
 });
 afterEach(() => {
   expect(telemetry.balance.unbalanced()).toEqual([]);
   telemetry.reset();
-  server.requests.length = 0;
+  scripted.server.requests.length = 0;
 });
 
 function chatBody(extra: Record<string, unknown> = {}): string {
@@ -38,16 +32,20 @@ function chatBody(extra: Record<string, unknown> = {}): string {
 
 describe('a successful chat completion through undici fetch', () => {
   it('records an operation span with one attempt span beneath it, parented on the active span', async () => {
-    respond = (_request, response) => sendJson(response, 200, COMPLETION, { 'x-request-id': 'req_abc' });
+    scripted.respond = (_request, response) =>
+      sendJson(response, 200, COMPLETION, { 'x-request-id': 'req_abc' });
     const dispatcher = createTelemetryDispatcher(options);
     const parent = telemetry.tracerProvider.getTracer('app').startSpan('app work');
     const text = await context.with(trace.setSpan(context.active(), parent), async () => {
-      const response = await undiciFetch(`${server.url}/v1/chat/completions?api_key=sk-secret-in-query`, {
-        method: 'POST',
-        headers: { authorization: 'Bearer sk-secret-header', 'content-type': 'application/json' },
-        body: chatBody(),
-        dispatcher,
-      });
+      const response = await undiciFetch(
+        `${scripted.server.url}/v1/chat/completions?api_key=sk-secret-in-query`,
+        {
+          method: 'POST',
+          headers: { authorization: 'Bearer sk-secret-header', 'content-type': 'application/json' },
+          body: chatBody(),
+          dispatcher,
+        },
+      );
       return response.text();
     });
     parent.end();
@@ -76,9 +74,9 @@ describe('a successful chat completion through undici fetch', () => {
     expect(operation.attributes['error.type']).toBeUndefined();
     expect(attempt.attributes).toEqual({
       'http.request.method': 'POST',
-      'url.full': `${server.url}/v1/chat/completions?api_key=REDACTED`,
+      'url.full': `${scripted.server.url}/v1/chat/completions?api_key=REDACTED`,
       'server.address': '127.0.0.1',
-      'server.port': server.port,
+      'server.port': scripted.server.port,
       'http.request.resend_count': 0,
       'http.response.status_code': 200,
       'http.response.header.x-request-id': ['req_abc'],
@@ -86,7 +84,7 @@ describe('a successful chat completion through undici fetch', () => {
     });
     expect(attempt.status.code).toBe(SpanStatusCode.UNSET);
 
-    const [received] = server.requests;
+    const [received] = scripted.server.requests;
     expect(traceparentsOf(received!)).toEqual([
       `00-${attempt.spanContext().traceId}-${attempt.spanContext().spanId}-01`,
     ]);
@@ -94,11 +92,11 @@ describe('a successful chat completion through undici fetch', () => {
   });
 
   it('replaces a traceparent the application set instead of sending two', async () => {
-    respond = (_request, response) => sendJson(response, 200, COMPLETION);
+    scripted.respond = (_request, response) => sendJson(response, 200, COMPLETION);
     const dispatcher = createTelemetryDispatcher(options);
     const stale = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     await (
-      await undiciFetch(`${server.url}/v1/chat/completions`, {
+      await undiciFetch(`${scripted.server.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { traceparent: stale, 'content-type': 'application/json' },
         body: chatBody(),
@@ -107,7 +105,7 @@ describe('a successful chat completion through undici fetch', () => {
     ).arrayBuffer();
     const spans = await telemetry.waitForSpans(2);
     const attempt = spanNamed(spans, 'POST');
-    expect(traceparentsOf(server.requests[0]!)).toEqual([
+    expect(traceparentsOf(scripted.server.requests[0]!)).toEqual([
       `00-${attempt.spanContext().traceId}-${attempt.spanContext().spanId}-01`,
     ]);
   });

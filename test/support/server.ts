@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -105,4 +106,33 @@ export function traceparentsOf(request: RecordedRequest): string[] {
       values.push(request.rawHeaders[i + 1] as string);
   }
   return values;
+}
+
+export interface ScriptedServer {
+  /** The running server (available inside tests, after the file's beforeAll). */
+  readonly server: TestServer;
+  /** How the server answers; each test sets it. */
+  respond: TestHandler;
+}
+
+/**
+ * A loopback server for one test file whose answer each test scripts (`scripted.respond = ...`):
+ * started before the file's tests, closed after them.
+ */
+export function useScriptedServer(): ScriptedServer {
+  let server: TestServer | undefined;
+  const scripted = {
+    get server(): TestServer {
+      if (!server) throw new Error('the scripted server starts in beforeAll; use it inside a test');
+      return server;
+    },
+    respond: (() => {
+      throw new Error('no response scripted for this test');
+    }) as TestHandler,
+  };
+  beforeAll(async () => {
+    server = await startTestServer((request, response, raw) => scripted.respond(request, response, raw));
+  });
+  afterAll(() => server?.close());
+  return scripted;
 }
