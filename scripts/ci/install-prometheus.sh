@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs promtool and amtool (with Prometheus and Alertmanager, from Debian's packages) for the
-# collector tests (test/collector/promtool.test.ts), which fail under CI=true when the tools are
-# missing. Idempotent: does nothing when both are already on PATH. Needs root (or sudo) and apt.
+# Installs Prometheus with promtool and Alertmanager with amtool, from Debian's packages, for the
+# collector tests (test/collector/promtool.test.ts) and the e2e alert test (a real Prometheus),
+# which fail under CI=true when the tools are missing. Idempotent: does nothing when all three are
+# already on PATH. Needs root (or sudo) and apt.
 set -euo pipefail
 
-if command -v promtool >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1; then
-  echo "install-prometheus: promtool and amtool already installed"
+if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1; then
+  echo "install-prometheus: prometheus, promtool and amtool already installed"
   exit 0
 fi
 
