@@ -3,7 +3,7 @@
  * route is an LLM API call. Parsing an origin costs a URL parse, so results are cached per origin
  * (a bounded map: applications talk to a handful of hosts).
  */
-import { operationNameForPath } from '../genai/request.ts';
+import { operationNameForPath, providerNameForHost } from '../genai/request.ts';
 import { redactUrl } from '../redact/url.ts';
 
 export interface RequestTarget {
@@ -16,12 +16,15 @@ export interface RequestTarget {
   readonly serverPort: number;
   readonly url: URL;
   readonly operationName: string | undefined;
+  /** `gen_ai.provider.name` by the built-in host table (the `providerName` option may override it). */
+  readonly hostProvider: string;
 }
 
 interface ParsedOrigin {
   readonly url: URL;
   readonly serverAddress: string;
   readonly serverPort: number;
+  readonly hostProvider: string;
 }
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'http:': 80, 'https:': 443 };
@@ -37,6 +40,7 @@ function parseOrigin(origin: string): ParsedOrigin {
     url,
     serverAddress: hostname,
     serverPort: url.port === '' ? (DEFAULT_PORTS[url.protocol] ?? 0) : Number(url.port),
+    hostProvider: providerNameForHost(hostname),
   };
   if (origins.size >= MAX_CACHED_ORIGINS) origins.clear();
   origins.set(origin, parsed);
@@ -56,5 +60,6 @@ export function requestTarget(origin: string | URL, path: string, method: string
     serverPort: parsed.serverPort,
     url: parsed.url,
     operationName: operationNameForPath(path),
+    hostProvider: parsed.hostProvider,
   };
 }

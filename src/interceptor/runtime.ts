@@ -4,7 +4,6 @@
  * swallowed telemetry failures are counted and reported.
  */
 import { diag, ProxyTracerProvider, type Span, type Tracer, trace } from '@opentelemetry/api';
-import { providerNameForHost } from '../genai/request.ts';
 import { TelemetryMetrics } from '../metrics/instruments.ts';
 import { ModelCardinalityLimit } from '../metrics/model-cardinality.ts';
 import type { ResolvedTelemetryOptions } from '../options/options.ts';
@@ -45,7 +44,7 @@ export class TelemetryRuntime {
   providerNameFor(target: RequestTarget): string {
     const configured = this.options.providerName;
     if (typeof configured === 'string') return configured;
-    return configured?.(target.url) ?? providerNameForHost(target.serverAddress);
+    return configured?.(target.url) ?? target.hostProvider;
   }
 
   /** Swallows a telemetry error: counted, handed to `onTelemetryError`, logged through OTel's diag. Never throws. */
