@@ -31,6 +31,7 @@ import {
   openAiOutcome,
 } from './support/outcome.ts';
 import {
+  expectNoOpenSockets,
   FAULT_HEADER,
   type FaultServer,
   requestsReceived,
@@ -65,9 +66,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  const deadline = Date.now() + 2_000;
-  while (server.openSockets() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  expect(server.openSockets()).toBe(0);
+  await expectNoOpenSockets(server);
   telemetry.reset();
 });
 

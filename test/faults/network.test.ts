@@ -18,7 +18,14 @@ import {
   settledBalance,
 } from './support/invariants.ts';
 import { chatRequest, compareWithBaseline, fetchOutcome, openAiOutcome } from './support/outcome.ts';
-import { closedPort, FAULT_HEADER, type FaultServer, sseFrame, startFaultServer } from './support/servers.ts';
+import {
+  closedPort,
+  expectNoOpenSockets,
+  FAULT_HEADER,
+  type FaultServer,
+  sseFrame,
+  startFaultServer,
+} from './support/servers.ts';
 import { callTrace } from './support/trace.ts';
 
 const telemetry = createTestTelemetry();
@@ -58,9 +65,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  const deadline = Date.now() + 2_000;
-  while (server.openSockets() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  expect(server.openSockets()).toBe(0);
+  await expectNoOpenSockets(server);
   telemetry.reset();
 });
 

@@ -5,6 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
+import { expect } from 'vitest';
 import { type RecordedRequest, startTestServer, type TestServer } from '../../support/server.ts';
 
 export const FAULT_HEADER = 'x-fault';
@@ -74,4 +75,11 @@ export async function requestsReceived(
       throw new Error(`the server got ${server.requests.length} of ${count} requests`);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
+}
+
+/** Waits (bounded) until the fault server has no open socket left, and fails if one stays open. */
+export async function expectNoOpenSockets(server: FaultServer, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (server.openSockets() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  expect(server.openSockets()).toBe(0);
 }
