@@ -92,7 +92,12 @@ describe('the real library, through the collector role, into the jaeger role', (
   let traffic: Traffic;
 
   beforeAll(async () => {
-    pipeline = await startPipeline(binary);
+    // This suite reads back every call, the plain success too: keep every trace, decide fast.
+    // The sampling itself is tested in sampling.test.ts.
+    pipeline = await startPipeline(binary, {
+      TAIL_SAMPLING_PERCENT: '100',
+      TAIL_SAMPLING_DECISION_WAIT: '1s',
+    });
     try {
       traffic = await runTraffic(pipeline.collector.otlpHttpUrl, E2E_SERVICE);
     } catch (error) {

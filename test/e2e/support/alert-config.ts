@@ -42,12 +42,12 @@ interface PrometheusConfig {
 
 /**
  * prometheus.yml with: scrape and evaluation every `interval`; `ruleFile` as the only rule file;
- * no Alertmanager (alerts stay in Prometheus' own API); its single scrape job aimed at `target`.
+ * no Alertmanager (alerts stay in Prometheus' own API); its single scrape job aimed at `targets`.
  * The job's other settings (honor_labels, which keeps the application's `job`) stay as they are.
  */
 export function testPrometheusConfig(
   configYaml: string,
-  { ruleFile, target, interval }: { ruleFile: string; target: string; interval: string },
+  { ruleFile, targets, interval }: { ruleFile: string; targets: string[]; interval: string },
 ): string {
   const config = parse(configYaml) as PrometheusConfig;
   const [job, ...others] = config.scrape_configs;
@@ -66,6 +66,6 @@ export function testPrometheusConfig(
       evaluation_interval: interval,
     },
     rule_files: [ruleFile],
-    scrape_configs: [{ ...job, static_configs: [{ targets: [target] }] }],
+    scrape_configs: [{ ...job, static_configs: [{ targets }] }],
   });
 }

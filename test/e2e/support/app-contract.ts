@@ -49,3 +49,48 @@ export interface LoadReply {
   /** HTTP status → calls that ended with it. */
   statuses: Record<string, number>;
 }
+
+// --- sampling-app.ts (tail sampling test) ------------------------------------------------------
+
+/** What one call of the sampling application was, by plan: a success, or a failure of one kind. */
+export type SampledCallKind = 'ok' | 'http-error' | 'mid-stream-error';
+
+export interface SampledCall {
+  kind: SampledCallKind;
+  scenario: string;
+  stream: boolean;
+  /** The trace of the application's own span around the call (hex, 32 characters). */
+  traceId: string;
+  /** What the application saw: the HTTP status, and whether the SDK threw (also mid-stream). */
+  status: number;
+  threw: boolean;
+}
+
+/** Calls per run and the share that fails (half before the response, half inside a 200 stream). */
+export const SAMPLING_CALLS = 1_000;
+export const SAMPLING_FAILURE_EVERY = 20;
+
+/**
+ * The plan of call `index`: every 20th call fails (5%), alternating between an HTTP error and an
+ * error inside an HTTP 200 stream, each cycling through several scenarios; successes alternate
+ * between streamed and not.
+ */
+export function plannedCall(index: number): Pick<SampledCall, 'kind' | 'scenario' | 'stream'> {
+  const HTTP_ERRORS = ['500', '429', '401', '503-cheapai', '502'];
+  const MID_STREAM = ['mid-stream-server_error', 'mid-stream-error-event', 'mid-stream-top-level-error'];
+  if (index % SAMPLING_FAILURE_EVERY === SAMPLING_FAILURE_EVERY - 1) {
+    const failure = Math.floor(index / SAMPLING_FAILURE_EVERY);
+    return failure % 2 === 0
+      ? {
+          kind: 'http-error',
+          scenario: HTTP_ERRORS[(failure / 2) % HTTP_ERRORS.length] as string,
+          stream: false,
+        }
+      : {
+          kind: 'mid-stream-error',
+          scenario: MID_STREAM[((failure - 1) / 2) % MID_STREAM.length] as string,
+          stream: true,
+        };
+  }
+  return { kind: 'ok', scenario: 'ok', stream: index % 2 === 1 };
+}

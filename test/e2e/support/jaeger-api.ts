@@ -43,6 +43,8 @@ export interface FindOptions {
   api?: JaegerApi;
   /** Keep polling until this holds (spans arrive in batches). Default: at least one trace. */
   ready?: (traces: Trace[]) => boolean;
+  /** Most traces one search returns; default 20. */
+  limit?: number;
 }
 
 const POLL_INTERVAL_MS = 250;
@@ -52,11 +54,12 @@ const LOOKBACK_MS = 60 * 60_000;
 
 /** Polls until Jaeger returns traces of `service` that are `ready`; throws after `timeoutMs`. */
 export async function findTraces(queryUrl: string, service: string, options: FindOptions): Promise<Trace[]> {
-  const { timeoutMs, api = 'legacy', ready = (traces) => traces.length > 0 } = options;
+  const { timeoutMs, api = 'legacy', ready = (traces) => traces.length > 0, limit = 20 } = options;
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
-    const url = api === 'legacy' ? legacySearchUrl(queryUrl, service) : v3SearchUrl(queryUrl, service);
+    const url =
+      api === 'legacy' ? legacySearchUrl(queryUrl, service, limit) : v3SearchUrl(queryUrl, service, limit);
     const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
     const body = await response.text();
     last = `${response.status} ${body.slice(0, 500)}`;
@@ -90,8 +93,8 @@ export function traceWithRequestId(traces: Trace[], requestId: string): Trace | 
   return traces.find((found) => found.spans.some((span) => requestIdsOf(span).includes(requestId)));
 }
 
-export function legacySearchUrl(queryUrl: string, service: string): string {
-  const params = new URLSearchParams({ service, lookback: '1h', limit: '20' });
+export function legacySearchUrl(queryUrl: string, service: string, limit = 20): string {
+  const params = new URLSearchParams({ service, lookback: '1h', limit: String(limit) });
   return `${queryUrl}/api/traces?${params}`;
 }
 
@@ -99,12 +102,12 @@ export function legacySearchUrl(queryUrl: string, service: string): string {
  * API v3 search. Jaeger v2.13 spells the parameters in snake_case (camelCase ones are ignored),
  * requires both time bounds (RFC 3339) and answers 500 without `query.num_traces`.
  */
-export function v3SearchUrl(queryUrl: string, service: string, now = new Date()): string {
+export function v3SearchUrl(queryUrl: string, service: string, limit = 20, now = new Date()): string {
   const params = new URLSearchParams({
     'query.service_name': service,
     'query.start_time_min': new Date(now.getTime() - LOOKBACK_MS).toISOString(),
     'query.start_time_max': new Date(now.getTime() + 60_000).toISOString(),
-    'query.num_traces': '20',
+    'query.num_traces': String(limit),
   });
   return `${queryUrl}/api/v3/traces?${params}`;
 }

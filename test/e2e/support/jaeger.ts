@@ -111,14 +111,30 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-/** Starts the Jaeger role, then the collector role forwarding to it (span metrics flushed every second). */
-export async function startPipeline(binary: string): Promise<Pipeline> {
+/**
+ * Tail sampling settings of collector/otelcol.yaml that tests override: the share of
+ * unremarkable traces kept (default 10) and the wait before deciding (default 10s).
+ */
+export interface SamplingEnv {
+  TAIL_SAMPLING_PERCENT?: string;
+  TAIL_SAMPLING_DECISION_WAIT?: string;
+}
+
+/**
+ * Starts the Jaeger role, then the collector role forwarding to it (span metrics flushed every
+ * second; tail sampling as collector/otelcol.yaml says unless `sampling` overrides it).
+ */
+export async function startPipeline(binary: string, sampling: SamplingEnv = {}): Promise<Pipeline> {
   const jaeger = await startJaeger({ binary, config: JAEGER_CONFIG });
   try {
     const collector = await startJaeger({
       binary,
       config: COLLECTOR_CONFIG,
-      env: { JAEGER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint, SPANMETRICS_FLUSH_INTERVAL: '1s' },
+      env: {
+        JAEGER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
+        SPANMETRICS_FLUSH_INTERVAL: '1s',
+        ...sampling,
+      },
     });
     return {
       jaeger,
