@@ -5,6 +5,7 @@
  */
 import { metrics } from '@opentelemetry/api';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
+import { AlwaysOffSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import { fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTelemetryDispatcher } from '../../src/index.ts';
@@ -119,6 +120,28 @@ describe('metrics', () => {
       'model-b',
     ]);
     await telemetry.shutdown();
+  });
+
+  it('counts every call when a head sampler records no spans (sampling never skews the metrics)', async () => {
+    const telemetry = createTestTelemetry();
+    const dispatcher = createTelemetryDispatcher({
+      tracerProvider: new TracerProvider({ sampler: new AlwaysOffSampler() }),
+      meterProvider: telemetry.meterProvider,
+    });
+    try {
+      for (const model of ['gpt-4o-mini', 'gpt-4o-mini', 'broke']) await chat(dispatcher, model);
+      const counts = (await telemetry.metricPoints('gen_ai.client.operation.duration')).map((point) => [
+        point.attributes['error.type'] ?? 'ok',
+        (point.value as Histogram).count,
+      ]);
+      expect(counts.sort()).toEqual([
+        ['402', 1],
+        ['ok', 2],
+      ]);
+    } finally {
+      await dispatcher.close();
+      await telemetry.shutdown();
+    }
   });
 
   it('uses a global MeterProvider registered after the dispatcher was created', async () => {
