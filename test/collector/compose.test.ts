@@ -27,18 +27,28 @@ interface ComposeService {
   command?: string | string[];
   volumes?: (string | LongVolume)[];
   ports?: (string | LongPort)[];
-  depends_on?: string[] | Record<string, unknown>;
+  depends_on?: string[] | Record<string, { condition?: string }>;
   environment?: Record<string, string> | string[];
   profiles?: string[];
+  healthcheck?: { test: string | string[] };
+  mem_limit?: string;
 }
 interface ComposeFile {
+  name?: string;
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
+}
+interface ScrapeConfig {
+  job_name: string;
+  honor_labels?: boolean;
+  static_configs: { targets: string[] }[];
+  relabel_configs?: { source_labels?: string[]; regex?: string; target_label?: string }[];
 }
 interface PrometheusConfig {
   rule_files?: string[];
   alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
-  scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  remote_write?: { url: string; queue_config?: Record<string, unknown> }[];
+  scrape_configs: ScrapeConfig[];
 }
 interface Mount {
   source: string;
@@ -54,16 +64,29 @@ function readYaml<T>(path: string): T {
   return parse(readFileSync(path, 'utf8')) as T;
 }
 
-const compose = readYaml<ComposeFile>(join(REPO_ROOT, 'docker-compose.yml'));
-const services = Object.entries(compose.services);
-const serviceNames = new Set(Object.keys(compose.services));
-const prometheusConfig = readYaml<PrometheusConfig>(PROMETHEUS_CONFIG);
-
-function service(name: string): ComposeService {
-  const found = compose.services[name];
-  if (found === undefined) throw new Error(`docker-compose.yml has no service "${name}"`);
-  return found;
+interface LoadedCompose {
+  compose: ComposeFile;
+  services: [string, ComposeService][];
+  serviceNames: Set<string>;
+  service(name: string): ComposeService;
 }
+
+function loadCompose(file: string): LoadedCompose {
+  const compose = readYaml<ComposeFile>(join(REPO_ROOT, file));
+  return {
+    compose,
+    services: Object.entries(compose.services),
+    serviceNames: new Set(Object.keys(compose.services)),
+    service: (name) => {
+      const found = compose.services[name];
+      if (found === undefined) throw new Error(`${file} has no service "${name}"`);
+      return found;
+    },
+  };
+}
+
+const { compose, services, serviceNames, service } = loadCompose('docker-compose.yml');
+const prometheusConfig = readYaml<PrometheusConfig>(PROMETHEUS_CONFIG);
 
 function mountsOf(svc: ComposeService): Mount[] {
   return (svc.volumes ?? []).map((volume) => {
@@ -136,18 +159,24 @@ function targetsOf(configs: { static_configs: { targets: string[] }[] }[]): stri
   return configs.flatMap((config) => config.static_configs.flatMap((sc) => sc.targets));
 }
 
+function dependenciesOf(svc: ComposeService): string[] {
+  return Array.isArray(svc.depends_on) ? svc.depends_on : Object.keys(svc.depends_on ?? {});
+}
+
+function expectPinnedImages(list: [string, ComposeService][]): void {
+  for (const [name, svc] of list) {
+    const image = svc.image ?? '';
+    const tag = /^[a-z0-9./_-]+:([\w.-]+)$/.exec(image)?.[1];
+    expect(tag, `${name}: "${image}" has no tag`).toBeDefined();
+    expect(tag, `${name}: "${image}"`).not.toBe('latest');
+    expect(tag, `${name}: "${image}" is not an exact x.y.z version`).toMatch(/^v?\d+\.\d+\.\d+(?:-[\w.]+)?$/);
+  }
+}
+
 describe('docker-compose.yml', () => {
   it('pins every image to an exact version', () => {
-    const images = services.map(([name, svc]) => ({ name, image: svc.image ?? '' }));
-    expect(images.length).toBeGreaterThanOrEqual(6);
-    for (const { name, image } of images) {
-      const tag = /^[a-z0-9./_-]+:([\w.-]+)$/.exec(image)?.[1];
-      expect(tag, `${name}: "${image}" has no tag`).toBeDefined();
-      expect(tag, `${name}: "${image}"`).not.toBe('latest');
-      expect(tag, `${name}: "${image}" is not an exact x.y.z version`).toMatch(
-        /^v?\d+\.\d+\.\d+(?:-[\w.]+)?$/,
-      );
-    }
+    expect(services.length).toBeGreaterThanOrEqual(6);
+    expectPinnedImages(services);
   });
 
   it('binds every published port to 127.0.0.1', () => {
@@ -180,8 +209,8 @@ describe('docker-compose.yml', () => {
 
   it('depends only on services it defines', () => {
     for (const [name, svc] of services) {
-      const deps = Array.isArray(svc.depends_on) ? svc.depends_on : Object.keys(svc.depends_on ?? {});
-      for (const dep of deps) expect(serviceNames, `${name} depends on "${dep}"`).toContain(dep);
+      for (const dep of dependenciesOf(svc))
+        expect(serviceNames, `${name} depends on "${dep}"`).toContain(dep);
     }
   });
 
@@ -319,3 +348,406 @@ describe.skipIf(!existsSync(COLLECTOR_CONFIG) || !existsSync(JAEGER_CONFIG))(
     });
   },
 );
+
+// --- docker-compose.scale.yml: the gateway-tier example (collector/scale/) ----------------------
+
+const SCALE_COMPOSE = 'docker-compose.scale.yml';
+const AGENT_CONFIG = join(REPO_ROOT, 'collector/scale/agent.yaml');
+const SCALE_JAEGER_CONFIG = join(REPO_ROOT, 'collector/scale/jaeger.yaml');
+const SCALE_PROMETHEUS_CONFIG = join(REPO_ROOT, 'collector/scale/prometheus.yml');
+const ALERT_RULES = join(REPO_ROOT, 'collector/prometheus/alerts.yml');
+/** The services that run collector/otelcol.yaml as the sampling tier. */
+const SAMPLERS = ['otel-sampler-1', 'otel-sampler-2'];
+/** Services without a healthcheck: the collector image has no shell; the rest are one-shot. */
+const WITHOUT_HEALTHCHECK = ['otel-agent', ...SAMPLERS, 'opensearch-index-cleaner', 'demo'];
+
+interface PipelineConfig {
+  receivers: string[];
+  processors?: string[];
+  exporters: string[];
+}
+interface FullCollectorConfig {
+  receivers: Record<string, unknown>;
+  processors?: Record<string, unknown>;
+  exporters: Record<string, unknown>;
+  connectors?: Record<string, unknown>;
+  extensions?: Record<string, unknown>;
+  service: {
+    extensions?: string[];
+    pipelines: Record<string, PipelineConfig>;
+    telemetry?: { metrics?: unknown };
+  };
+}
+interface LoadbalancingConfig {
+  routing_key: string;
+  protocol: {
+    otlp: {
+      endpoint?: string;
+      tls?: { insecure?: boolean };
+      sending_queue?: { enabled?: boolean };
+      retry_on_failure?: { enabled?: boolean };
+    };
+  };
+  resolver: Record<string, { hostnames?: string }>;
+}
+interface OpenSearchBackend {
+  server_urls: string[];
+  max_span_age: string;
+  use_aliases?: boolean;
+  indices: {
+    index_prefix: string;
+    spans: { shards: number; replicas: number | string; rollover_frequency: string };
+  } & Record<string, { replicas?: number | string }>;
+}
+/** A collector config whose `otlp` receiver is typed, for its listen addresses. */
+type OtlpCollectorConfig = FullCollectorConfig & OtlpReceiverConfig;
+interface ScaleJaegerConfig extends FullCollectorConfig {
+  receivers: OtlpReceiverConfig['receivers'];
+  exporters: { jaeger_storage_exporter: { trace_storage: string } };
+  extensions: {
+    jaeger_storage: { backends: Record<string, { opensearch?: OpenSearchBackend }> };
+    jaeger_query: { storage: { traces: string }; enable_tracing?: boolean; http: { endpoint: string } };
+  };
+}
+
+/** A Go duration of hours/minutes/seconds (`168h`, `1h30m`) in seconds. */
+function goDurationSeconds(text: string): number {
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1 };
+  let total = 0;
+  for (const [, value = '0', unit = 's'] of text.matchAll(/(\d+)([hms])/g))
+    total += Number(value) * units[unit]!;
+  return total;
+}
+
+/** A Prometheus duration (`5m`, `3d`, `4d`) in seconds. */
+function promDurationSeconds(text: string): number {
+  const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 };
+  const match = /^(\d+)([smhdwy])$/.exec(text);
+  if (match?.[1] === undefined || match[2] === undefined) throw new Error(`not a duration: "${text}"`);
+  return Number(match[1]) * units[match[2]]!;
+}
+
+/** A Compose memory size (`512m`, `1g`) or a JVM one (`-Xmx512m`) in bytes. */
+function memoryBytes(text: string): number {
+  const match = /(\d+)([kmg])?b?$/i.exec(text);
+  if (match?.[1] === undefined) throw new Error(`not a memory size: "${text}"`);
+  const unit = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase()] ?? 1;
+  return Number(match[1]) * unit;
+}
+
+/** A collector list value after env resolution: a YAML flow list, or `a,b` (the collector splits it). */
+function resolvedList(value: string, env: Record<string, string>): string[] {
+  const parsed: unknown = parse(resolveEnv(value, env));
+  if (Array.isArray(parsed)) return parsed.map(String);
+  return String(parsed)
+    .split(',')
+    .map((item) => item.trim());
+}
+
+/**
+ * Pipelines name only components the config defines; with `allUsed`, every defined component is
+ * also used (otelcol.yaml keeps an unused `debug` exporter at hand on purpose).
+ */
+function expectConsistentPipelines(config: FullCollectorConfig, { allUsed }: { allUsed: boolean }): void {
+  const defined = {
+    receivers: new Set(Object.keys(config.receivers)),
+    processors: new Set(Object.keys(config.processors ?? {})),
+    exporters: new Set(Object.keys(config.exporters)),
+    connectors: new Set(Object.keys(config.connectors ?? {})),
+  };
+  const used = new Set<string>();
+  for (const [name, pipeline] of Object.entries(config.service.pipelines)) {
+    expect(name, 'pipeline type').toMatch(/^(traces|metrics|logs)(\/.+)?$/);
+    for (const id of pipeline.receivers) {
+      expect(defined.receivers.has(id) || defined.connectors.has(id), `${name}: receiver ${id}`).toBe(true);
+      used.add(id);
+    }
+    for (const id of pipeline.processors ?? []) {
+      expect(defined.processors.has(id), `${name}: processor ${id}`).toBe(true);
+      used.add(id);
+    }
+    for (const id of pipeline.exporters) {
+      expect(defined.exporters.has(id) || defined.connectors.has(id), `${name}: exporter ${id}`).toBe(true);
+      used.add(id);
+    }
+  }
+  for (const id of config.service.extensions ?? [])
+    expect(Object.keys(config.extensions ?? {})).toContain(id);
+  if (!allUsed) return;
+  const all = [...defined.receivers, ...defined.processors, ...defined.exporters, ...defined.connectors];
+  expect(all.filter((id) => !used.has(id))).toEqual([]);
+  expect([...(config.service.extensions ?? [])].sort()).toEqual(Object.keys(config.extensions ?? {}).sort());
+}
+
+describe('collector/scale/agent.yaml', () => {
+  const agent = readYaml<FullCollectorConfig>(AGENT_CONFIG);
+  const collector = readYaml<FullCollectorConfig>(COLLECTOR_CONFIG);
+  const loadbalancing = agent.exporters.loadbalancing as LoadbalancingConfig;
+
+  it('has pipelines that name only defined components, and uses every component', () => {
+    expectConsistentPipelines(agent, { allUsed: true });
+    expect(agent.service.pipelines).toEqual({
+      traces: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['loadbalancing'] },
+      metrics: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['prometheus'] },
+    });
+  });
+
+  it('routes traces by trace ID over OTLP/gRPC, with queues and retries, to a static list from SAMPLER_ENDPOINTS', () => {
+    expect(loadbalancing.routing_key).toBe('traceID');
+    expect(loadbalancing.protocol.otlp.endpoint).toBeUndefined();
+    expect(loadbalancing.protocol.otlp.tls?.insecure).toBe(true);
+    expect(loadbalancing.protocol.otlp.sending_queue?.enabled).toBe(true);
+    expect(loadbalancing.protocol.otlp.retry_on_failure?.enabled).toBe(true);
+    expect(Object.keys(loadbalancing.resolver)).toEqual(['static']);
+    expect(loadbalancing.resolver.static?.hostnames).toMatch(/^\$\{env:SAMPLER_ENDPOINTS:-\[.+\]\}$/);
+    const hostnames = loadbalancing.resolver.static?.hostnames ?? '';
+    expect(resolvedList(hostnames, { SAMPLER_ENDPOINTS: '[a:1, b:2]' })).toEqual(['a:1', 'b:2']);
+    expect(resolvedList(hostnames, { SAMPLER_ENDPOINTS: 'a:1,b:2' })).toEqual(['a:1', 'b:2']);
+  });
+
+  it("exposes app metrics with the same prometheus exporter settings as otelcol.yaml (alerts.yml's names)", () => {
+    expect(agent.exporters.prometheus).toEqual(collector.exporters.prometheus);
+  });
+
+  it('listens where otelcol.yaml does, overridable with the same environment variables', () => {
+    expect(agent.receivers.otlp).toEqual(collector.receivers.otlp);
+    expect(agent.extensions?.healthcheckv2).toEqual(collector.extensions?.healthcheckv2);
+    expect(agent.service.telemetry?.metrics).toEqual(collector.service.telemetry?.metrics);
+    expect(agent.processors?.memory_limiter).toEqual(collector.processors?.memory_limiter);
+  });
+});
+
+describe('collector/otelcol.yaml and collector/scale/jaeger.yaml', () => {
+  it('have pipelines that name only defined components (and jaeger.yaml uses every one)', () => {
+    expectConsistentPipelines(readYaml<FullCollectorConfig>(COLLECTOR_CONFIG), { allUsed: false });
+    expectConsistentPipelines(readYaml<FullCollectorConfig>(SCALE_JAEGER_CONFIG), { allUsed: true });
+  });
+
+  it('jaeger.yaml stores and queries traces in one OpenSearch backend with daily indices, query self-tracing off', () => {
+    const jaeger = readYaml<ScaleJaegerConfig>(SCALE_JAEGER_CONFIG);
+    const backend = jaeger.exporters.jaeger_storage_exporter.trace_storage;
+    expect(jaeger.extensions.jaeger_query.storage.traces).toBe(backend);
+    expect(jaeger.extensions.jaeger_query.enable_tracing).toBe(false);
+    expect(Object.keys(jaeger.extensions.jaeger_storage.backends)).toEqual([backend]);
+    const opensearch = jaeger.extensions.jaeger_storage.backends[backend]?.opensearch;
+    expect(opensearch).toBeDefined();
+    expect(opensearch?.use_aliases).toBe(false);
+    expect(opensearch?.indices.spans.rollover_frequency).toBe('day');
+    expect(opensearch?.indices.index_prefix).toMatch(/^[a-z][a-z0-9-]*[a-z0-9]$/);
+  });
+});
+
+describe('docker-compose.scale.yml', () => {
+  const scale = loadCompose(SCALE_COMPOSE);
+  const agentService = scale.service('otel-agent');
+  const agentEnv = environmentOf(agentService);
+  const agent = readYaml<OtlpCollectorConfig>(AGENT_CONFIG);
+  const collector = readYaml<CollectorConfig>(COLLECTOR_CONFIG);
+  const jaeger = readYaml<ScaleJaegerConfig>(SCALE_JAEGER_CONFIG);
+  const jaegerEnv = environmentOf(scale.service('jaeger'));
+  const opensearchBackend = jaeger.extensions.jaeger_storage.backends.opensearch?.opensearch;
+  const prometheus = readYaml<PrometheusConfig>(SCALE_PROMETHEUS_CONFIG);
+  const portOf = (endpoint: string, env: Record<string, string>) =>
+    hostAndPort(resolveEnv(endpoint, env)).port;
+  const job = (name: string) => prometheus.scrape_configs.find((config) => config.job_name === name);
+
+  it('is a standalone project with its own name', () => {
+    expect(scale.compose.name).toBe('llm-otel-dispatcher-scale');
+  });
+
+  it('pins every image to an exact version', () => {
+    expect(scale.services.length).toBeGreaterThanOrEqual(9);
+    expectPinnedImages(scale.services);
+  });
+
+  it('binds every published port to 127.0.0.1', () => {
+    const published = scale.services.flatMap(([name, svc]) =>
+      portsOf(svc).map((port) => ({ name, ...port })),
+    );
+    expect(published.map(({ name, target }) => `${name}:${target}`).sort()).toEqual([
+      'alertmanager:9093',
+      'jaeger:16686',
+      'opensearch:9200',
+      'otel-agent:4317',
+      'otel-agent:4318',
+      'prometheus:9090',
+      'victoriametrics:8428',
+    ]);
+    for (const port of published) expect(port.hostIp, `${port.name}:${port.target}`).toBe(LOOPBACK);
+  });
+
+  it('bind-mounts only files and folders that exist in the repository, and declares every named volume', () => {
+    const mounts = scale.services.flatMap(([, svc]) => mountsOf(svc));
+    const missing = mounts
+      .filter((mount) => mount.bind)
+      .map((mount) => mount.source)
+      .filter((source) => !existsSync(join(REPO_ROOT, source)));
+    expect(missing).toEqual([]);
+    const named = [...new Set(mounts.filter((mount) => !mount.bind).map((mount) => mount.source))].sort();
+    expect(named).toEqual(Object.keys(scale.compose.volumes ?? {}).sort());
+  });
+
+  it('depends only on services it defines', () => {
+    for (const [name, svc] of scale.services) {
+      for (const dep of dependenciesOf(svc))
+        expect(scale.serviceNames, `${name} depends on "${dep}"`).toContain(dep);
+    }
+  });
+
+  it('mounts every config file a command line names from the repository', () => {
+    const configs = scale.services.flatMap(([name, svc]) =>
+      configPathsOf(svc).map((path) => ({ name, host: hostPathOf(svc, path) })),
+    );
+    expect(configs).toEqual([
+      { name: 'otel-agent', host: AGENT_CONFIG },
+      { name: 'otel-sampler-1', host: COLLECTOR_CONFIG },
+      { name: 'otel-sampler-2', host: COLLECTOR_CONFIG },
+      { name: 'jaeger', host: SCALE_JAEGER_CONFIG },
+      { name: 'prometheus', host: SCALE_PROMETHEUS_CONFIG },
+      { name: 'alertmanager', host: join(REPO_ROOT, 'collector/alertmanager/alertmanager.yml') },
+    ]);
+  });
+
+  it('has a healthcheck on every long-running service whose image has a shell', () => {
+    const without = scale.services.filter(([, svc]) => svc.healthcheck === undefined).map(([name]) => name);
+    expect(without.sort()).toEqual([...WITHOUT_HEALTHCHECK].sort());
+  });
+
+  it('runs the samplers from one definition, on collector/otelcol.yaml as it is, exporting to jaeger', () => {
+    const samplers = scale.services.filter(([, svc]) =>
+      configPathsOf(svc).some((path) => hostPathOf(svc, path) === COLLECTOR_CONFIG),
+    );
+    expect(samplers.map(([name]) => name)).toEqual(SAMPLERS);
+    const [first, ...others] = samplers.map(([, svc]) => svc);
+    for (const other of others) expect(other).toEqual(first);
+    expect(first?.image).toBe(agentService.image);
+    // Mounted read-only straight from the repository: the very file docker-compose.yml runs.
+    expect(first?.volumes).toEqual(service('otel-collector').volumes);
+    const exportTo = hostAndPort(
+      resolveEnv(collector.exporters['otlp/jaeger']?.endpoint ?? '', environmentOf(first ?? {})),
+    );
+    expect(exportTo).toEqual({
+      host: 'jaeger',
+      port: portOf(jaeger.receivers.otlp.protocols.grpc.endpoint, jaegerEnv),
+    });
+  });
+
+  it("routes the agent's traces to every sampler service on its OTLP/gRPC port", () => {
+    const loadbalancing = agent.exporters.loadbalancing as LoadbalancingConfig;
+    const hostnames = resolvedList(loadbalancing.resolver.static?.hostnames ?? '', agentEnv).map(hostAndPort);
+    const grpc = collector.receivers.otlp.protocols.grpc.endpoint;
+    expect(hostnames).toEqual(
+      SAMPLERS.map((name) => ({ host: name, port: portOf(grpc, environmentOf(scale.service(name))) })),
+    );
+  });
+
+  it('publishes the ports the agent receives OTLP on, and the demo sends to its OTLP/HTTP port', () => {
+    const { grpc, http } = agent.receivers.otlp.protocols;
+    expect(portsOf(agentService).map((port) => port.target)).toEqual([
+      portOf(grpc.endpoint, agentEnv),
+      portOf(http.endpoint, agentEnv),
+    ]);
+    const demoEndpoint = environmentOf(scale.service('demo')).OTEL_EXPORTER_OTLP_ENDPOINT ?? '';
+    expect(hostAndPort(demoEndpoint)).toEqual({ host: 'otel-agent', port: portOf(http.endpoint, agentEnv) });
+  });
+
+  it('points Jaeger at the opensearch service, single-node without replicas, and publishes its UI', () => {
+    expect(opensearchBackend).toBeDefined();
+    const urls = (opensearchBackend?.server_urls ?? []).map((url) => hostAndPort(resolveEnv(url, jaegerEnv)));
+    const opensearch = scale.service('opensearch');
+    expect(urls).toEqual([{ host: 'opensearch', port: portsOf(opensearch)[0]?.target }]);
+    expect(urls[0]?.port).toBe(9200);
+    expect(environmentOf(opensearch)['discovery.type']).toBe('single-node');
+    for (const index of ['spans', 'services', 'dependencies', 'sampling']) {
+      const replicas = String(opensearchBackend?.indices[index]?.replicas ?? '');
+      expect(resolveEnv(replicas, jaegerEnv), `${index} replicas`).toBe('0');
+    }
+    expect(scale.service('jaeger').depends_on).toEqual({ opensearch: { condition: 'service_healthy' } });
+    expect(portsOf(scale.service('jaeger')).map((port) => port.target)).toEqual([
+      portOf(jaeger.extensions.jaeger_query.http.endpoint, jaegerEnv),
+    ]);
+  });
+
+  it('limits OpenSearch memory with the heap at most half of it', () => {
+    const opensearch = scale.service('opensearch');
+    const limit = memoryBytes(opensearch.mem_limit ?? '');
+    const heap = memoryBytes(/-Xmx\S+/.exec(environmentOf(opensearch).OPENSEARCH_JAVA_OPTS ?? '')?.[0] ?? '');
+    expect(heap).toBeGreaterThan(0);
+    expect(heap).toBeLessThanOrEqual(limit / 2);
+  });
+
+  it("cleans the trace indices Jaeger writes, after as many days as Jaeger's query looks back", () => {
+    const args = commandOf(scale.service('opensearch-index-cleaner'));
+    expect(args).toContain(`--index-prefix=${opensearchBackend?.indices.index_prefix}`);
+    const [days, url] = args.filter((arg) => !arg.startsWith('--'));
+    expect(Number(days) * 86_400).toBe(goDurationSeconds(opensearchBackend?.max_span_age ?? ''));
+    expect(hostAndPort(url ?? '')).toEqual({ host: 'opensearch', port: 9200 });
+  });
+
+  describe('collector/scale/prometheus.yml', () => {
+    const prometheusService = scale.service('prometheus');
+    const configPath = configPathsOf(prometheusService)[0] ?? '';
+
+    it('loads alerts.yml from the repository and, through the mounts, in the container', () => {
+      expect(prometheus.rule_files).toEqual(['../prometheus/alerts.yml']);
+      for (const file of prometheus.rule_files ?? []) {
+        expect(join(REPO_ROOT, 'collector/scale', file)).toBe(ALERT_RULES);
+        expect(hostPathOf(prometheusService, posix.join(posix.dirname(configPath), file))).toBe(ALERT_RULES);
+      }
+    });
+
+    it("keeps local data for the longest range alerts.yml's rules read", () => {
+      const ranges = [...readFileSync(ALERT_RULES, 'utf8').matchAll(/\[(\d+[smhdwy])\]/g)].map(
+        (m) => m[1] ?? '',
+      );
+      const longest = Math.max(...ranges.map(promDurationSeconds));
+      expect(longest).toBe(promDurationSeconds('3d'));
+      const retention = commandOf(prometheusService)
+        .find((arg) => arg.startsWith('--storage.tsdb.retention.time='))
+        ?.split('=')[1];
+      expect(promDurationSeconds(retention ?? '0s')).toBeGreaterThan(longest);
+    });
+
+    it("scrapes the agents' and the samplers' prometheus exporters, keeping job and adding collector", () => {
+      const agentPort = portOf((agent.exporters.prometheus as { endpoint: string }).endpoint, agentEnv);
+      const samplerPort = portOf(collector.exporters.prometheus?.endpoint ?? '', {});
+      const agents = job('otel-agent');
+      const samplers = job('otel-sampler');
+      expect(targetsOf(agents === undefined ? [] : [agents])).toEqual([`otel-agent:${agentPort}`]);
+      expect(targetsOf(samplers === undefined ? [] : [samplers])).toEqual(
+        SAMPLERS.map((name) => `${name}:${samplerPort}`),
+      );
+      for (const config of [agents, samplers]) {
+        expect(config?.honor_labels).toBe(true);
+        expect(config?.relabel_configs).toEqual([
+          { source_labels: ['__address__'], regex: '([^:]+)(?::\\d+)?', target_label: 'collector' },
+        ]);
+      }
+    });
+
+    it('scrapes only compose services and alerts through the alertmanager service', () => {
+      const targets = targetsOf(prometheus.scrape_configs).map(hostAndPort);
+      for (const { host } of targets) expect(scale.serviceNames).toContain(host);
+      expect(targetsOf(prometheus.alerting.alertmanagers).map(hostAndPort)).toEqual([
+        { host: 'alertmanager', port: portsOf(scale.service('alertmanager'))[0]?.target },
+      ]);
+      expect(scale.service('alertmanager')).toEqual(service('alertmanager'));
+    });
+
+    it('remote-writes to the victoriametrics service on the port it listens on', () => {
+      expect(prometheus.remote_write).toHaveLength(1);
+      const url = new URL(prometheus.remote_write?.[0]?.url ?? '');
+      const listen = commandOf(scale.service('victoriametrics'))
+        .find((arg) => arg.startsWith('-httpListenAddr='))
+        ?.split(':')
+        .at(-1);
+      expect({ host: url.hostname, port: url.port, path: url.pathname }).toEqual({
+        host: 'victoriametrics',
+        port: listen,
+        path: '/api/v1/write',
+      });
+      expect(portsOf(scale.service('victoriametrics')).map((port) => String(port.target))).toEqual([listen]);
+      expect(prometheus.remote_write?.[0]?.queue_config).toBeDefined();
+    });
+  });
+});

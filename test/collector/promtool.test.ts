@@ -9,6 +9,8 @@ import { locateTool, requireTool, runTool, shouldSkip, skipReason, suiteTitle } 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PROMETHEUS_DIR = join(REPO_ROOT, 'collector/prometheus');
 const ALERTMANAGER_DIR = join(REPO_ROOT, 'collector/alertmanager');
+/** The gateway-tier example: its prometheus.yml names ../prometheus/alerts.yml. */
+const SCALE_DIR = join(REPO_ROOT, 'collector/scale');
 /** The SLO knob as alerts.yml spells it (99% success); the mutation test changes it. */
 const SLO_KNOB = 'expr: vector(0.01)';
 /** Name prefix of the alerts.test.yml case the mutation test reruns (one case keeps it quick). */
@@ -58,6 +60,14 @@ describe.skipIf(shouldSkip(promtool))(suiteTitle('promtool', promtool), () => {
   it.concurrent('check config: prometheus.yml and the rule file it names are valid', async () => {
     const run = await runTool(requireTool(promtool), ['check', 'config', 'prometheus.yml'], PROMETHEUS_DIR);
     expect(run.output).toContain('SUCCESS: prometheus.yml is valid prometheus config file syntax');
+    expect(run.output).toContain(`SUCCESS: ${await countRules()} rules found`);
+    expect(run.code).toBe(0);
+  });
+
+  it.concurrent('check config: scale/prometheus.yml (remote_write) and ../prometheus/alerts.yml are valid', async () => {
+    const run = await runTool(requireTool(promtool), ['check', 'config', 'prometheus.yml'], SCALE_DIR);
+    expect(run.output).toContain('SUCCESS: prometheus.yml is valid prometheus config file syntax');
+    expect(run.output).toContain('Checking ../prometheus/alerts.yml');
     expect(run.output).toContain(`SUCCESS: ${await countRules()} rules found`);
     expect(run.code).toBe(0);
   });
