@@ -720,7 +720,7 @@ describe('docker-compose.scale.yml', () => {
       for (const config of [agents, samplers]) {
         expect(config?.honor_labels).toBe(true);
         expect(config?.relabel_configs).toEqual([
-          { source_labels: ['__address__'], regex: '([^:]+)(?::\\d+)?', target_label: 'collector' },
+          { source_labels: ['__address__'], target_label: 'collector' },
         ]);
       }
     });

@@ -1,187 +1,150 @@
 /**
- * Tail sampling, end to end: the real library in an application process makes 1,000 calls, 5%
- * failing (half with an HTTP error, half inside an HTTP 200 stream), through collector/otelcol.yaml
- * running in the real Jaeger binary into the Jaeger role; a real Prometheus scrapes the metrics.
- * Jaeger must hold the trace of every failed call, whole, and a share of the successes within an
- * exact binomial bound of the configured 10%; Prometheus must still count every call, so the error
- * rate it reports is exactly the true 5%. Only the decision wait is shortened (10 s → 2 s).
+ * Tail sampling end to end (support/sampling-suite.ts), on both topologies the repository ships:
+ *   - one collector: collector/otelcol.yaml in the real Jaeger binary → the Jaeger role;
+ *   - the scale setup: collector/scale/agent.yaml (the OCB agent build, `loadbalancing` by trace
+ *     ID) → two samplers running collector/otelcol.yaml unchanged → the Jaeger role (standing in
+ *     for Jaeger on OpenSearch, which cannot run here), scraped with collector/scale/prometheus.yml,
+ *     whose remote_write goes to a second Prometheus standing in for the long-term store.
+ * Only the decision wait (10 s → 2 s) and the listen addresses differ from the shipped configs.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { ensureAgentBinary, startAgent } from './support/agent-collector.ts';
 import { testPrometheusConfig } from './support/alert-config.ts';
-import { MODEL, SAMPLING_CALLS, SAMPLING_FAILURE_EVERY, type SampledCall } from './support/app-contract.ts';
-import { ensureJaegerBinary, REPO_ROOT, startPipeline } from './support/jaeger.ts';
-import type { Trace } from './support/jaeger-api.ts';
-import { pollUntil } from './support/processes.ts';
+import { SAMPLING_CALLS } from './support/app-contract.ts';
 import {
-  INSTALL_HINT,
-  locatePrometheus,
-  PROMETHEUS_ENV,
-  type PrometheusServer,
-  queryVector,
-  startPrometheus,
-} from './support/prometheus-server.ts';
+  COLLECTOR_CONFIG,
+  ensureJaegerBinary,
+  JAEGER_CONFIG,
+  REPO_ROOT,
+  startJaeger,
+  startPipeline,
+} from './support/jaeger.ts';
+import { type PrometheusServer, queryVector, startPrometheus } from './support/prometheus-server.ts';
 import {
-  runSampledTraffic,
-  type SamplingOutcome,
-  samplingOutcome,
-  settledTraces,
+  describeTailSampling,
+  OPERATION_SPAN,
+  prometheusBinary,
+  prometheusOf,
+  sumOfQuery,
+  TEST_DECISION_WAIT,
   type Topology,
-} from './support/sampled-traffic.ts';
-import { binomialBounds } from './support/statistics.ts';
+} from './support/sampling-suite.ts';
 
-const SERVICE = 'llm-otel-sampling-e2e';
-/** The share of unremarkable traces collector/otelcol.yaml keeps by default (TAIL_SAMPLING_PERCENT). */
-const BASELINE_SHARE = 0.1;
-/** A kept share outside the bounds happens by chance once in a million runs. */
-const FALSE_ALARM_RATE = 1e-6;
-const DECISION_WAIT = '2s';
-const ARRIVAL_TIMEOUT_MS = 60_000;
-const METRICS_TIMEOUT_MS = 60_000;
 const PROMETHEUS_YML = `${REPO_ROOT}collector/prometheus/prometheus.yml`;
-const ALERTS_YML = `${REPO_ROOT}collector/prometheus/alerts.yml`;
-const OPERATION_SPAN = `chat ${MODEL}`;
+const SCALE_PROMETHEUS_YML = `${REPO_ROOT}collector/scale/prometheus.yml`;
+const SAMPLERS = 2;
+const INTERVAL = '1s';
 
-const prometheusBinary = locatePrometheus();
-const skipPrometheus = prometheusBinary === undefined && !process.env.CI;
-if (skipPrometheus) {
-  console.warn(
-    `test/e2e/sampling.test.ts: skipping the Prometheus checks: prometheus not found; set ${PROMETHEUS_ENV} or ${INSTALL_HINT}`,
-  );
-}
-
-describe('tail sampling through collector/otelcol.yaml', () => {
-  let topology: Topology | undefined;
-  let prometheus: PrometheusServer | undefined;
-  let dir: string | undefined;
-  let calls: SampledCall[] = [];
-  let outcome: SamplingOutcome;
-
-  beforeAll(async () => {
+describeTailSampling('tail sampling: one collector (collector/otelcol.yaml)', {
+  service: 'llm-otel-sampling-e2e',
+  async start() {
     const binary = await ensureJaegerBinary();
+    const pipeline = await startPipeline(binary, { TAIL_SAMPLING_DECISION_WAIT: TEST_DECISION_WAIT });
+    return {
+      otlpHttpUrl: pipeline.collector.otlpHttpUrl,
+      queryUrl: pipeline.jaeger.queryUrl,
+      prometheusConfig: async (ruleFile) =>
+        testPrometheusConfig(await readFile(PROMETHEUS_YML, 'utf8'), {
+          ruleFile,
+          targets: { 'otel-collector': [pipeline.collector.prometheusEndpoint] },
+          interval: INTERVAL,
+        }),
+      logs: () => `collector:\n${pipeline.collector.logs()}\njaeger:\n${pipeline.jaeger.logs()}`,
+      stop: pipeline.stop,
+    };
+  },
+});
+
+let longTermStore: PrometheusServer | undefined;
+
+describeTailSampling('tail sampling at scale: agent → two samplers (collector/scale/)', {
+  service: 'llm-otel-scale-sampling-e2e',
+  async start(dir) {
+    const [jaegerBinary, agentBinary] = await Promise.all([ensureJaegerBinary(), ensureAgentBinary()]);
+    const started: { logs(): string; stop(): Promise<void> }[] = [];
+    const stopAll = async () => {
+      await Promise.all(started.map((part) => part.stop()));
+    };
     try {
-      const pipeline = await startPipeline(binary, { TAIL_SAMPLING_DECISION_WAIT: DECISION_WAIT });
-      topology = {
-        otlpHttpUrl: pipeline.collector.otlpHttpUrl,
-        queryUrl: pipeline.jaeger.queryUrl,
-        metricsTargets: [pipeline.collector.prometheusEndpoint],
-        logs: () => `collector:\n${pipeline.collector.logs()}\njaeger:\n${pipeline.jaeger.logs()}`,
-        stop: pipeline.stop,
-      };
-      if (prometheusBinary !== undefined) {
-        dir = await mkdtemp(join(tmpdir(), 'llm-otel-sampling-e2e-'));
-        await writeFile(join(dir, 'alerts.yml'), await readFile(ALERTS_YML, 'utf8'));
-        const config = testPrometheusConfig(await readFile(PROMETHEUS_YML, 'utf8'), {
-          ruleFile: 'alerts.yml',
-          targets: topology.metricsTargets,
-          interval: '1s',
-        });
-        await writeFile(join(dir, 'prometheus.yml'), config);
-        prometheus = await startPrometheus(prometheusBinary, join(dir, 'prometheus.yml'), join(dir, 'data'));
-      }
-      calls = await runSampledTraffic(topology.otlpHttpUrl, SERVICE);
-      const failed = new Set(calls.filter((call) => call.kind !== 'ok').map((call) => call.traceId));
-      const traces = await settledTraces(topology.queryUrl, SERVICE, {
-        mustHave: failed,
-        timeoutMs: ARRIVAL_TIMEOUT_MS,
-      }).catch((error: unknown) => {
-        throw new Error(`${error instanceof Error ? error.message : String(error)}\n${topology?.logs()}`);
+      const jaeger = await startJaeger({ binary: jaegerBinary, config: JAEGER_CONFIG });
+      started.push(jaeger);
+      const samplers = await Promise.all(
+        Array.from({ length: SAMPLERS }, () =>
+          startJaeger({
+            binary: jaegerBinary,
+            config: COLLECTOR_CONFIG,
+            env: {
+              JAEGER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
+              SPANMETRICS_FLUSH_INTERVAL: '1s',
+              TAIL_SAMPLING_DECISION_WAIT: TEST_DECISION_WAIT,
+            },
+          }),
+        ),
+      );
+      started.push(...samplers);
+      const agent = await startAgent({
+        binary: agentBinary,
+        env: { SAMPLER_ENDPOINTS: samplers.map((sampler) => sampler.otlpGrpcEndpoint).join(',') },
       });
-      outcome = samplingOutcome(calls, traces);
+      started.push(agent);
+      if (prometheusBinary !== undefined) {
+        // The long-term store's stand-in: a Prometheus that accepts remote_write (same protocol).
+        await writeFile(join(dir, 'store.yml'), 'global: {}\n');
+        longTermStore = await startPrometheus(prometheusBinary, join(dir, 'store.yml'), join(dir, 'store'), [
+          '--web.enable-remote-write-receiver',
+        ]);
+        started.push(longTermStore);
+      }
+      return {
+        otlpHttpUrl: agent.otlpHttpUrl,
+        queryUrl: jaeger.queryUrl,
+        prometheusConfig: async (ruleFile) =>
+          testPrometheusConfig(await readFile(SCALE_PROMETHEUS_YML, 'utf8'), {
+            ruleFile,
+            targets: {
+              'otel-agent': [agent.prometheusEndpoint],
+              'otel-sampler': samplers.map((sampler) => sampler.prometheusEndpoint),
+              'otelcol-internal': [],
+            },
+            interval: INTERVAL,
+            ...(longTermStore === undefined ? {} : { remoteWriteUrl: `${longTermStore.url}/api/v1/write` }),
+          }),
+        logs: () => started.map((part) => part.logs()).join('\n---\n'),
+        stop: stopAll,
+      };
     } catch (error) {
       await stopAll();
       throw error;
     }
-  });
+  },
+  more(run) {
+    it.skipIf(prometheusBinary === undefined && !process.env.CI)(
+      'spreads the calls over both samplers, which count them together (the `collector` label keeps them apart)',
+      async () => {
+        const prometheus = prometheusOf(run());
+        const selector = `traces_span_metrics_calls_total{service_name="llm-otel-scale-sampling-e2e", span_name="${OPERATION_SPAN}"}`;
+        await sumOfQuery(prometheus, `sum(${selector})`, SAMPLING_CALLS);
+        const perSampler = await sumsBy(prometheus, `sum by (collector) (${selector})`);
+        expect(perSampler).toHaveLength(SAMPLERS);
+        expect(perSampler.every((count) => count > SAMPLING_CALLS / 4)).toBe(true);
+        expect(perSampler.reduce((sum, count) => sum + count, 0)).toBe(SAMPLING_CALLS);
+      },
+    );
 
-  async function stopAll(): Promise<void> {
-    await Promise.all([topology?.stop(), prometheus?.stop()]);
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-  }
-
-  afterAll(stopAll);
-
-  it('runs the calls as planned: 5% fail, half before the response and half inside a 200 stream', () => {
-    const failures = SAMPLING_CALLS / SAMPLING_FAILURE_EVERY;
-    expect(outcome.failed).toHaveLength(failures);
-    expect(
-      calls.filter((call) => call.kind === 'http-error').every((call) => call.status >= 400 && call.threw),
-    ).toBe(true);
-    const midStream = calls.filter((call) => call.kind === 'mid-stream-error');
-    expect(midStream).toHaveLength(failures / 2);
-    // The SDK throws on an `error` frame but hands a `finish_reason: "error"` chunk on as data.
-    expect(midStream.every((call) => call.status === 200)).toBe(true);
-    expect(midStream.filter((call) => call.threw).length).toBeGreaterThan(0);
-    expect(outcome.succeeded.every((call) => call.status === 200 && !call.threw)).toBe(true);
-    expect(new Set(calls.map((call) => call.traceId)).size).toBe(SAMPLING_CALLS);
-  });
-
-  it('keeps the trace of every failed call', () => {
-    expect(outcome.lostFailures).toEqual([]);
-  });
-
-  it('keeps traces whole: the application span, the operation span and the attempt span', () => {
-    for (const [traceId, kept] of outcome.kept) {
-      expect({ traceId, spans: spanNames(kept) }).toEqual({
-        traceId,
-        spans: ['POST', OPERATION_SPAN, 'handle request'],
-      });
-    }
-  });
-
-  it('keeps a share of the successes within the binomial bound of the configured 10%', () => {
-    const [low, high] = binomialBounds(outcome.succeeded.length, BASELINE_SHARE, FALSE_ALARM_RATE);
-    const kept = outcome.keptSucceeded.length;
-    expect(
-      kept,
-      `kept ${kept} of ${outcome.succeeded.length} successes; bounds [${low}, ${high}]`,
-    ).toBeGreaterThanOrEqual(low);
-    expect(kept).toBeLessThanOrEqual(high);
-    // Nothing else: every kept trace is a failure or a sampled success of this run.
-    expect(outcome.strangers).toEqual([]);
-    expect(outcome.kept.size).toBe(outcome.failed.length + kept);
-  });
-
-  describe.skipIf(skipPrometheus)('Prometheus, computed before sampling', () => {
-    function running(): PrometheusServer {
-      if (prometheus === undefined) throw new Error(`prometheus did not start; ${INSTALL_HINT}`);
-      return prometheus;
-    }
-
-    /** The sum of `promql`'s samples, once it reaches `expected` (series arrive scrape by scrape). */
-    async function sumOnce(promql: string, expected: number): Promise<number> {
-      const total = async () =>
-        (await queryVector(running().url, promql)).reduce((sum, sample) => sum + Number(sample.value[1]), 0);
-      return pollUntil(total, (value) => value >= expected, { timeoutMs: METRICS_TIMEOUT_MS, what: promql });
-    }
-
-    it("counts every call in the application's metrics: the error rate is exactly 5%", async () => {
-      const selector = `gen_ai_client_operation_duration_seconds_count{job="${SERVICE}"`;
-      const all = await sumOnce(`sum(${selector}})`, SAMPLING_CALLS);
-      const errors = await sumOnce(`sum(${selector}, error_type!=""})`, outcome.failed.length);
-      expect({ all, errors, rate: errors / all }).toEqual({
-        all: SAMPLING_CALLS,
-        errors: outcome.failed.length,
-        rate: 1 / SAMPLING_FAILURE_EVERY,
-      });
-    });
-
-    it('counts every operation span in the span metrics, though Jaeger keeps a fraction', async () => {
-      const selector = `traces_span_metrics_calls_total{service_name="${SERVICE}", span_name="${OPERATION_SPAN}"`;
-      const all = await sumOnce(`sum(${selector}})`, SAMPLING_CALLS);
-      const errors = await sumOnce(
-        `sum(${selector}, status_code="STATUS_CODE_ERROR"})`,
-        outcome.failed.length,
-      );
-      expect({ all, errors }).toEqual({ all: SAMPLING_CALLS, errors: outcome.failed.length });
-      expect(outcome.kept.size).toBeLessThan(SAMPLING_CALLS / 4);
-    });
-  });
+    it.skipIf(prometheusBinary === undefined && !process.env.CI)(
+      'remote-writes every sample to the long-term store, with the external label',
+      async () => {
+        if (longTermStore === undefined) throw new Error('the long-term store did not start');
+        const promql = `sum(gen_ai_client_operation_duration_seconds_count{job="llm-otel-scale-sampling-e2e", cluster="llm-otel-scale"})`;
+        expect(await sumOfQuery(longTermStore, promql, SAMPLING_CALLS)).toBe(SAMPLING_CALLS);
+      },
+    );
+  },
 });
 
-/** The span names of a trace, sorted. */
-function spanNames(trace: Trace): string[] {
-  return trace.spans.map((span) => span.name).sort();
+/** Each sample's value of a `sum by (...)` query. */
+async function sumsBy(prometheus: PrometheusServer, promql: string): Promise<number[]> {
+  return (await queryVector(prometheus.url, promql)).map((sample) => Number(sample.value[1]));
 }

@@ -33,30 +33,51 @@ export function rulesOf(rulesYaml: string): Rule[] {
   return (parse(rulesYaml) as RuleFile).groups.flatMap((group) => group.rules);
 }
 
+interface ScrapeJob {
+  job_name: string;
+  static_configs: { targets: string[] }[];
+}
+
 interface PrometheusConfig {
   global?: Record<string, unknown>;
   rule_files?: string[];
   alerting?: unknown;
-  scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  remote_write?: { url: string }[];
+  scrape_configs: ScrapeJob[];
+}
+
+export interface TestPrometheusOptions {
+  ruleFile: string;
+  /** Job name → its targets. Every job of the file must be named; `[]` drops a job. */
+  targets: Record<string, string[]>;
+  interval: string;
+  /** Where remote_write sends to (the file's queue settings kept); without it, nowhere. */
+  remoteWriteUrl?: string;
 }
 
 /**
- * prometheus.yml with: scrape and evaluation every `interval`; `ruleFile` as the only rule file;
- * no Alertmanager (alerts stay in Prometheus' own API); its single scrape job aimed at `targets`.
- * The job's other settings (honor_labels, which keeps the application's `job`) stay as they are.
+ * A repository prometheus.yml made runnable on loopback: scrape and evaluation every `interval`;
+ * `ruleFile` as the only rule file; no Alertmanager (alerts stay in Prometheus' own API); each
+ * scrape job aimed at its `targets`, its other settings (honor_labels, which keeps the
+ * application's `job`; relabelling) as they are; remote_write aimed at `remoteWriteUrl` or dropped.
  */
 export function testPrometheusConfig(
   configYaml: string,
-  { ruleFile, targets, interval }: { ruleFile: string; targets: string[]; interval: string },
+  { ruleFile, targets, interval, remoteWriteUrl }: TestPrometheusOptions,
 ): string {
   const config = parse(configYaml) as PrometheusConfig;
-  const [job, ...others] = config.scrape_configs;
-  if (job === undefined || others.length > 0) {
+  const names = config.scrape_configs.map((job) => job.job_name);
+  const unknown = Object.keys(targets).filter((name) => !names.includes(name));
+  const unnamed = names.filter((name) => !(name in targets));
+  if (unknown.length > 0 || unnamed.length > 0) {
     throw new Error(
-      `expected exactly one scrape job in prometheus.yml, found ${config.scrape_configs.length}`,
+      `prometheus.yml has the jobs ${names.join(', ')}; targets named ${Object.keys(targets).join(', ')}`,
     );
   }
-  const { alerting: _alertmanagers, ...rest } = config;
+  const { alerting: _alertmanagers, remote_write: remoteWrite, ...rest } = config;
+  const scrapeConfigs = config.scrape_configs
+    .filter((job) => (targets[job.job_name] ?? []).length > 0)
+    .map((job) => ({ ...job, static_configs: [{ targets: targets[job.job_name] }] }));
   return stringify({
     ...rest,
     global: {
@@ -66,6 +87,9 @@ export function testPrometheusConfig(
       evaluation_interval: interval,
     },
     rule_files: [ruleFile],
-    scrape_configs: [{ ...job, static_configs: [{ targets }] }],
+    ...(remoteWriteUrl === undefined
+      ? {}
+      : { remote_write: (remoteWrite ?? [{}]).map((target) => ({ ...target, url: remoteWriteUrl })) }),
+    scrape_configs: scrapeConfigs,
   });
 }

@@ -43,11 +43,15 @@ export interface PrometheusServer {
   stop(): Promise<void>;
 }
 
-/** Starts `binary --config.file=<config>` with its TSDB in `storageDir`; resolves once `/-/ready` answers. */
+/**
+ * Starts `binary --config.file=<config>` with its TSDB in `storageDir` (and `extraFlags`, e.g.
+ * `--web.enable-remote-write-receiver`); resolves once `/-/ready` answers.
+ */
 export async function startPrometheus(
   binary: string,
   config: string,
   storageDir: string,
+  extraFlags: string[] = [],
 ): Promise<PrometheusServer> {
   const [port] = (await freePorts(1)) as [number];
   const server = spawnGroup(binary, [
@@ -55,6 +59,7 @@ export async function startPrometheus(
     `--storage.tsdb.path=${storageDir}`,
     `--web.listen-address=127.0.0.1:${port}`,
     '--log.level=warn',
+    ...extraFlags,
   ]);
   const url = `http://127.0.0.1:${port}`;
   try {

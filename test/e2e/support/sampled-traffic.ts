@@ -16,15 +16,6 @@ const SETTLE_POLL_MS = 1_000;
 /** Reads of an unchanged span count in a row that count as "nothing more arrives". */
 const SETTLED_READS = 3;
 
-/** A running trace pipeline: where the application sends OTLP, where to query Jaeger, what Prometheus scrapes. */
-export interface Topology {
-  otlpHttpUrl: string;
-  queryUrl: string;
-  metricsTargets: string[];
-  logs(): string;
-  stop(): Promise<void>;
-}
-
 /** Runs the application once against a fresh gateway; telemetry goes to `otlpEndpoint` as `serviceName`. */
 export async function runSampledTraffic(otlpEndpoint: string, serviceName: string): Promise<SampledCall[]> {
   const gateway = await startGateway({ host: '127.0.0.1', port: 0 });
