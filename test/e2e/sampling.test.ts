@@ -29,7 +29,6 @@ import {
   prometheusOf,
   sumOfQuery,
   TEST_DECISION_WAIT,
-  type Topology,
 } from './support/sampling-suite.ts';
 
 const PROMETHEUS_YML = `${REPO_ROOT}collector/prometheus/prometheus.yml`;
