@@ -43,9 +43,15 @@ function read(path: string): string {
   return readFileSync(join(REPO_ROOT, path), 'utf8');
 }
 
-const rules = (
-  parse(read('collector/prometheus/alerts.yml')) as { groups: { rules: Rule[] }[] }
-).groups.flatMap((group) => group.rules);
+const groups = (
+  parse(read('collector/prometheus/alerts.yml')) as { groups: { name: string; rules: Rule[] }[] }
+).groups;
+const rules = groups.flatMap((group) => group.rules);
+/** Rules on the application's metrics, and on the collectors' own (service.telemetry). */
+const llmRules = groups.filter((group) => group.name === 'llm').flatMap((group) => group.rules);
+const pipelineRules = groups
+  .filter((group) => group.name === 'telemetry-pipeline')
+  .flatMap((group) => group.rules);
 const alerts = rules.filter((rule) => rule.alert !== undefined);
 const alertNames = [...new Set(alerts.map((rule) => rule.alert ?? ''))];
 const recorded = new Set(rules.flatMap((rule) => (rule.record === undefined ? [] : [rule.record])));
@@ -80,6 +86,14 @@ const ALLOWED_LABELS = new Set([
   ].map(promName),
 ]);
 
+/** The collectors' own counters of lost spans, as their Prometheus endpoint (:8888) names them. */
+const PIPELINE_METRICS = new Set([
+  'otelcol_processor_tail_sampling_sampling_trace_dropped_too_early_total',
+  'otelcol_receiver_refused_spans_total',
+  'otelcol_exporter_send_failed_spans_total',
+  'otelcol_exporter_enqueue_failed_spans_total',
+]);
+
 function metricsIn(expr: string): string[] {
   return [...expr.matchAll(/\b([a-z_][a-z0-9_]*)\s*[{[]/g)].map((match) => match[1] ?? '');
 }
@@ -112,14 +126,21 @@ describe('collector/prometheus/alerts.yml', () => {
       'LLMMidStreamErrors',
       'LLMSlowFirstChunk',
       'LLMTaskFailures',
+      'TelemetryPipelineLosingSpans',
     ]);
+    expect(groups.map((group) => group.name)).toEqual(['llm', 'telemetry-pipeline']);
   });
 
   it('reads only metrics and labels named in src/semconv/names.ts', () => {
-    for (const rule of rules) {
+    for (const rule of llmRules) {
       for (const metric of metricsIn(rule.expr)) expect(ALLOWED_METRICS, rule.expr).toContain(metric);
       for (const label of labelsIn(rule.expr)) expect(ALLOWED_LABELS, rule.expr).toContain(label);
     }
+    for (const rule of pipelineRules) {
+      for (const metric of metricsIn(rule.expr)) expect(PIPELINE_METRICS, rule.expr).toContain(metric);
+      for (const label of labelsIn(rule.expr)) expect(['job', 'instance'], rule.expr).toContain(label);
+    }
+    expect(new Set(pipelineRules.flatMap((rule) => metricsIn(rule.expr)))).toEqual(PIPELINE_METRICS);
     const midStream = alerts.find((rule) => rule.alert === 'LLMMidStreamErrors');
     expect(midStream?.expr).toContain(`${promName(ATTR_LLM_ERROR_PHASE)}="${ERROR_PHASE_MID_STREAM}"`);
   });

@@ -134,7 +134,7 @@ describe.skipIf(skip)(skip ? `a real Prometheus (skipped: ${skipReason})` : 'a r
       });
       const config = testPrometheusConfig(await readFile(PROMETHEUS_YML, 'utf8'), {
         ruleFile: 'alerts.yml',
-        targets: { 'otel-collector': [collector.prometheusEndpoint] },
+        targets: { 'otel-collector': [collector.prometheusEndpoint], 'otelcol-internal': [] },
         interval: INTERVAL,
       });
       await writeFile(join(dir, 'prometheus.yml'), config);

@@ -47,7 +47,7 @@ describeTailSampling('tail sampling: one collector (collector/otelcol.yaml)', {
       prometheusConfig: async (ruleFile) =>
         testPrometheusConfig(await readFile(PROMETHEUS_YML, 'utf8'), {
           ruleFile,
-          targets: { 'otel-collector': [pipeline.collector.prometheusEndpoint] },
+          targets: { 'otel-collector': [pipeline.collector.prometheusEndpoint], 'otelcol-internal': [] },
           interval: INTERVAL,
         }),
       logs: () => `collector:\n${pipeline.collector.logs()}\njaeger:\n${pipeline.jaeger.logs()}`,
