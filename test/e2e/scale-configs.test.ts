@@ -47,12 +47,21 @@ beforeAll(async () => {
   [jaegerBinary, agentBinary] = await Promise.all([ensureJaegerBinary(), ensureAgentBinary()]);
 });
 
-/** The environment docker-compose.scale.yml gives a service. */
+/**
+ * The environment docker-compose.scale.yml gives a service, as Compose passes it on: `${VAR:-x}`
+ * interpolated (from an empty shell environment, so the defaults apply).
+ */
 async function composeEnv(service: string): Promise<Record<string, string>> {
   const compose = parse(await readFile(SCALE_COMPOSE, 'utf8')) as {
     services: Record<string, { environment?: Record<string, string> }>;
   };
-  return compose.services[service]?.environment ?? {};
+  const environment = compose.services[service]?.environment ?? {};
+  return Object.fromEntries(
+    Object.entries(environment).map(([name, value]) => [
+      name,
+      String(value).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, (_match, fallback: string) => fallback),
+    ]),
+  );
 }
 
 /** Writes `text` to a scratch config file for the duration of `use`. */
