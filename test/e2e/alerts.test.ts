@@ -198,17 +198,19 @@ describe.skipIf(skip)(skip ? `a real Prometheus (skipped: ${skipReason})` : 'a r
   });
 
   it('healthy traffic: the rules see the calls and nothing fires', async () => {
-    expect(await send({ scenario: 'ok', calls: 20, spacingMs: 250 })).toEqual({ statuses: { 200: 20 } });
-    // The recording rule's value proves Prometheus scraped our series and evaluated the group on them.
+    // The recording rule's value proves Prometheus scraped our series and evaluated the group on
+    // them. It needs two scraped samples that differ (a rate > 0): traffic goes on, a few calls
+    // at a time, until it appears, so a slow scrape or export on a busy machine cannot leave
+    // Prometheus with only the final count (seen once in CI).
+    const ratioQuery = `llm:gen_ai_client_operation_errors:ratio_rate5m{job="${JOB}"}`;
     const ratio = await explained(
       pollUntil(
-        () =>
-          queryVector(
-            running().prometheus.url,
-            `llm:gen_ai_client_operation_errors:ratio_rate5m{job="${JOB}"}`,
-          ),
+        async () => {
+          expect(await send({ scenario: 'ok', calls: 5, spacingMs: 250 })).toEqual({ statuses: { 200: 5 } });
+          return queryVector(running().prometheus.url, ratioQuery);
+        },
         (samples) => samples.length > 0,
-        { timeoutMs: phaseTimeout(), what: 'the 5m error ratio of our job' },
+        { timeoutMs: phaseTimeout(), intervalMs: 0, what: 'the 5m error ratio of our job' },
       ),
     );
     expect(ratio.map((sample) => [sample.metric, sample.value[1]])).toEqual([
