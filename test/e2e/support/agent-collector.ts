@@ -5,13 +5,12 @@
  * starting it reuses startJaeger's mechanism (own process group, health-checked start).
  */
 import { parse } from 'yaml';
-import { type JaegerProcess, REPO_ROOT, startJaeger } from './jaeger.ts';
+import { buildCachedBinary, type JaegerProcess, REPO_ROOT, startJaeger } from './jaeger.ts';
 import { type CommandResult, runCommand } from './processes.ts';
 
 export const AGENT_CONFIG = `${REPO_ROOT}collector/scale/agent.yaml`;
 const BUILD_SCRIPT = `${REPO_ROOT}scripts/build-agent-collector.sh`;
 
-const BUILD_TIMEOUT_MS = 20 * 60_000;
 const VALIDATE_TIMEOUT_MS = 60_000;
 
 /** The agent's endpoints: OTLP in, its prometheus exporter, health; no query API. */
@@ -29,15 +28,8 @@ export interface StartAgentOptions {
 }
 
 /** Builds (or finds the cached) agent binary; throws with the build's output when it cannot. */
-export async function ensureAgentBinary(): Promise<string> {
-  const result = await runCommand('bash', [BUILD_SCRIPT], {}, BUILD_TIMEOUT_MS);
-  const binary = result.stdout.trim().split('\n').at(-1) ?? '';
-  if (result.code !== 0 || binary === '') {
-    throw new Error(
-      `scripts/build-agent-collector.sh failed (exit ${result.code}); the end-to-end suite needs Go and the Go module proxy.\n${result.stderr}`,
-    );
-  }
-  return binary;
+export function ensureAgentBinary(): Promise<string> {
+  return buildCachedBinary(BUILD_SCRIPT);
 }
 
 /** Runs `<agent> validate --config FILE`; exit code 0 means the config is valid. */

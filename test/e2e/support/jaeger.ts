@@ -41,12 +41,21 @@ export interface StartOptions {
 }
 
 /** Builds (or finds the cached) Jaeger binary; throws with the build's output when it cannot. */
-export async function ensureJaegerBinary(): Promise<string> {
-  const result = await runCommand('bash', [BUILD_SCRIPT], {}, BUILD_TIMEOUT_MS);
+export function ensureJaegerBinary(): Promise<string> {
+  return buildCachedBinary(BUILD_SCRIPT);
+}
+
+/**
+ * Runs a build script of scripts/ that caches its binary and prints the binary's path last on
+ * stdout; throws with the build's output when it fails.
+ */
+export async function buildCachedBinary(script: string): Promise<string> {
+  const result = await runCommand('bash', [script], {}, BUILD_TIMEOUT_MS);
   const binary = result.stdout.trim().split('\n').at(-1) ?? '';
   if (result.code !== 0 || binary === '') {
+    const name = script.slice(REPO_ROOT.length);
     throw new Error(
-      `scripts/build-jaeger.sh failed (exit ${result.code}); the end-to-end suite needs Go and the Go module proxy.\n${result.stderr}`,
+      `${name} failed (exit ${result.code}); the end-to-end suite needs Go and the Go module proxy.\n${result.stderr}`,
     );
   }
   return binary;
