@@ -173,15 +173,24 @@ describe.skipIf(skip)(skip ? `a real Prometheus (skipped: ${skipReason})` : 'a r
     return (await activeAlerts(running().prometheus.url)).filter((alert) => alert.labels.job === JOB);
   }
 
-  /** Our alerts, once at least `expected[name]` alerts of each name are firing. */
-  function untilFiring(expected: Record<string, number>): Promise<ActiveAlert[]> {
+  /**
+   * Our alerts, once at least `expected[name]` alerts of each name are firing, sending `command`
+   * again before each look. The rules need two scraped samples that differ; traffic that goes on
+   * until they fire cannot be seen only as its final count when a scrape or export is slow.
+   */
+  function sendUntilFiring(command: LoadCommand, expected: Record<string, number>): Promise<ActiveAlert[]> {
     const enough = (alerts: ActiveAlert[]) =>
       Object.entries(expected).every(
         ([name, count]) => firing(alerts).filter((firingName) => firingName === name).length >= count,
       );
+    const sendThenLook = async () => {
+      expect(await send(command)).toEqual({ statuses: { [command.scenario]: command.calls } });
+      return ourAlerts();
+    };
     return explained(
-      pollUntil(ourAlerts, enough, {
+      pollUntil(sendThenLook, enough, {
         timeoutMs: phaseTimeout(),
+        intervalMs: 0,
         what: `alerts firing for job ${JOB}: ${JSON.stringify(expected)}`,
       }),
     );
@@ -228,10 +237,12 @@ describe.skipIf(skip)(skip ? `a real Prometheus (skipped: ${skipReason})` : 'a r
   });
 
   it('503s: LLMUpstreamUnavailable and the error budget burn alerts fire', async () => {
-    // Over 15 export intervals; the alert needs >= 10 calls and > 20% of them 5xx within 5m.
-    expect(await send({ scenario: '503', calls: 40, spacingMs: 150 })).toEqual({ statuses: { 503: 40 } });
+    // 20 calls per look, over several export intervals; the alert needs >= 10 calls and > 20% 5xx in 5m.
     // The three burn-rate windows (1h/5m, 6h/30m, 3d/6h) all see the same short burst.
-    const alerts = await untilFiring({ LLMUpstreamUnavailable: 1, LLMErrorBudgetBurn: 3 });
+    const alerts = await sendUntilFiring(
+      { scenario: '503', calls: 20, spacingMs: 150 },
+      { LLMUpstreamUnavailable: 1, LLMErrorBudgetBurn: 3 },
+    );
     const perModel = { job: JOB, gen_ai_provider_name: PROVIDER, gen_ai_request_model: MODEL };
     expect(sortedLabels(alerts)).toEqual([
       { alertname: 'LLMErrorBudgetBurn', ...perModel, severity: 'page', window: '1h' },
@@ -249,8 +260,10 @@ describe.skipIf(skip)(skip ? `a real Prometheus (skipped: ${skipReason})` : 'a r
 
   it('402s: LLMCreditsExhausted fires, per provider', async () => {
     // increase() needs a sample of the new 402 series before it grows: spread over several intervals.
-    expect(await send({ scenario: '402', calls: 15, spacingMs: 300 })).toEqual({ statuses: { 402: 15 } });
-    const alerts = await untilFiring({ LLMCreditsExhausted: 1 });
+    const alerts = await sendUntilFiring(
+      { scenario: '402', calls: 5, spacingMs: 300 },
+      { LLMCreditsExhausted: 1 },
+    );
     const credits = alerts.filter((alert) => alert.labels.alertname === 'LLMCreditsExhausted');
     expect(credits.map((alert) => [alert.labels, alert.state])).toEqual([
       [
