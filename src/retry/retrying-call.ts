@@ -98,18 +98,29 @@ export class RetryingCall {
     }, plan.delayMs);
   }
 
-  /** The application has received its final callback. */
-  finish(): void {
+  /**
+   * The application has received its final callback. `aborted`: the application gave up before
+   * that outcome reached it (default: whether it has aborted the call so far).
+   */
+  finish(aborted: boolean = this.controller.aborted): void {
     if (this.#done) return;
     this.#done = true;
-    this.#state.finish(this.controller.aborted);
+    this.#state.finish(aborted);
   }
 
-  /** Delivers a failure to the application (once) and ends the call. */
+  /**
+   * Delivers a failure to the application (once) and ends the call. Whether the application gave up
+   * is read before it hears of the failure: `fetch` answers `onResponseError` by aborting its
+   * controller with that very error, which is the failure's echo, not the application's abort.
+   */
   fail(error: Error): void {
     if (this.#done) return;
-    this.handler.onResponseError?.(this.controller, error);
-    this.finish();
+    const abortedByApplication = this.controller.aborted;
+    try {
+      this.handler.onResponseError?.(this.controller, error);
+    } finally {
+      this.finish(abortedByApplication);
+    }
   }
 
   #dispatchAttempt(): void {
