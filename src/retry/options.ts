@@ -19,7 +19,11 @@ export interface RetryDecisionContext {
 export interface RetryOptions {
   /** Attempts in all, the first included. Default 4 (the seeds' "up to 3 times"). */
   maxAttempts?: number;
-  /** Backoff base in ms; the n-th resend waits a random time up to base * 2^(n-1) (full jitter). Default 1000. */
+  /**
+   * Backoff base in ms: the n-th resend waits a random time in [base * 2^(n-1), 2 * base * 2^(n-1)),
+   * at most `maxDelay` (a `Retry-After` from the server replaces it). Default 1000, the seeds' first
+   * delay for every retryable status.
+   */
   baseDelay?: number;
   /** Longest single wait in ms, also for `Retry-After`; a longer hint stops retrying. Default 30000. */
   maxDelay?: number;

@@ -1,7 +1,8 @@
 /**
  * Whether and when to resend, as a pure function of what went wrong, how many attempts were made,
  * the time spent and the options: the seeds' table per status (src/errors/policy.ts), the server's
- * Retry-After, full-jitter exponential backoff, the attempt cap and the overall deadline.
+ * Retry-After, exponential backoff jittered upwards from the seeds' delay, the attempt cap and the
+ * overall deadline. See docs/retries.md.
  */
 import { statusRule } from '../errors/policy.ts';
 import { RETRY_SOURCE_POLICY, RETRY_SOURCE_RETRY_AFTER } from '../semconv/names.ts';
@@ -59,12 +60,26 @@ export function planRetry(
     delayMs = failure.retryAfterMs;
     source = RETRY_SOURCE_RETRY_AFTER;
   } else {
-    const ceiling = Math.min(options.maxDelay, options.baseDelay * 2 ** (attempt - 1));
-    delayMs = Math.round(options.random() * ceiling);
+    delayMs = backoffDelay(attempt, options);
     source = RETRY_SOURCE_POLICY;
   }
   if (elapsedMs + delayMs > options.deadline) return undefined;
   const reason =
     failure.statusCode !== undefined ? String(failure.statusCode) : (failure.errorCode ?? 'unknown');
   return { delayMs, source, reason };
+}
+
+/**
+ * The wait before the n-th resend (`attempt` = n, the attempt that failed) when the server gave no
+ * Retry-After: uniformly in [base * 2^(n-1), 2 * base * 2^(n-1)), whole milliseconds, capped by
+ * `maxDelay`. The jitter only ever adds to the exponential step, so no wait is shorter than the
+ * seeds' delay for that resend (Cline: "retry once after 1s", "exponential backoff (start at 1s)");
+ * full jitter (random(0, step)) made one first resend in ten go out within 100 ms.
+ */
+export function backoffDelay(attempt: number, options: ResolvedRetryOptions): number {
+  const step = options.baseDelay * 2 ** (attempt - 1);
+  const random = options.random();
+  // A random source outside [0, 1) (or NaN) must not take the wait below the step or past 2 * step.
+  const jitter = random > 0 ? Math.min(random, 1) : 0;
+  return Math.min(options.maxDelay, Math.floor(step + jitter * step));
 }

@@ -236,3 +236,46 @@ describe("the application's abort mid-body", () => {
     expect((await operationMetric())['error.type']).toBeUndefined();
   });
 });
+
+describe('the planned wait of each resend, as the llm.retry events record it', () => {
+  const overloaded = json(503, { error: { code: 503, message: 'overloaded' } });
+
+  it('never below base * 2^(n-1), even when the random source draws 0', async () => {
+    script(overloaded, overloaded, overloaded, json(200, OK));
+    const seen = await callWith('fetch', retrying({ baseDelay: 5, random: () => 0 }));
+    expect(seen.status).toBe(200);
+    const { operation } = await operationTrace();
+    expect(retryEvents(operation)).toEqual(
+      [5, 10, 20].map((delay, index) => ({
+        'http.request.resend_count': index + 1,
+        'llm.retry.delay_ms': delay,
+        'llm.retry.reason': '503',
+        'llm.retry.source': 'policy',
+      })),
+    );
+  });
+
+  it('jitter adds up to one more step', async () => {
+    script(overloaded, overloaded, json(200, OK));
+    await callWith('undici.request', retrying({ baseDelay: 4, random: () => 0.75 }));
+    const { operation } = await operationTrace();
+    expect(retryEvents(operation).map((event) => event['llm.retry.delay_ms'])).toEqual([7, 14]);
+  });
+
+  it("the server's retry-after-ms wins, even below the policy's floor", async () => {
+    script(
+      json(429, { error: { code: 'rate_limit_exceeded', message: 'slow down' } }, { 'retry-after-ms': '2' }),
+      json(200, OK),
+    );
+    await callWith('fetch', retrying({ baseDelay: 50, random: () => 0 }));
+    const { operation } = await operationTrace();
+    expect(retryEvents(operation)).toEqual([
+      {
+        'http.request.resend_count': 1,
+        'llm.retry.delay_ms': 2,
+        'llm.retry.reason': '429',
+        'llm.retry.source': 'retry-after',
+      },
+    ]);
+  });
+});
