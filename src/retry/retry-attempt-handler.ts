@@ -2,13 +2,15 @@
  * The handler of one attempt under the retry interceptor. While a resend is still possible it
  * holds back what the application would see — an error response until its (bounded) body tells
  * whether it is worth a resend, or a stream until its first event shows it is not a transient
- * error — and otherwise passes every callback through unchanged.
+ * error — and otherwise passes every callback through unchanged. An error body that outgrows the
+ * bound is judged, as telemetry judges it, by its status and headers alone: resent (the rest is
+ * discarded) when that allows a resend, else delivered whole.
  */
 import type { Dispatcher } from 'undici';
 import { decodeBodySync } from '../body/decode.ts';
 import { describeHttpError } from '../errors/error-body.ts';
 import { errorTypeOf } from '../errors/error-type.ts';
-import { isRetryableNetworkError, isRetryableStreamError } from '../errors/policy.ts';
+import { isRetryableHttpError, isRetryableNetworkError, isRetryableStreamError } from '../errors/policy.ts';
 import { StreamObserver } from '../sse/stream-observer.ts';
 import type { RetryPlan } from './plan.ts';
 import { retryAfterMs } from './retry-after.ts';
@@ -20,9 +22,13 @@ type Headers = Record<string, string | string[] | undefined>;
 /** How much of a response may be held back while deciding; beyond it, it is delivered. */
 const MAX_HELD_BYTES = 64 * 1024;
 
-/** The reason an attempt is aborted to resend it after a transient error in its first event. */
-class ResendAfterStreamError extends Error {
-  override name = 'ResendAfterStreamError';
+/**
+ * The reason an attempt is aborted to resend it: a transient error in its first event, or an error
+ * response whose body is over the hold-back bound. Not an `AbortError`: telemetry records the
+ * attempt's own failure (the status, the stream error), not an abort.
+ */
+class ResendError extends Error {
+  override name = 'ResendError';
 }
 
 type Mode = 'pass' | 'hold-error' | 'hold-stream' | 'resend';
@@ -135,7 +141,7 @@ export class RetryAttemptHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Controller | undefined, error: Error): void {
-    if (this.#mode === 'resend' && error instanceof ResendAfterStreamError && this.#resendPlan) {
+    if (this.#mode === 'resend' && error instanceof ResendError && this.#resendPlan) {
       this.#call.retry(this.#resendPlan);
       return;
     }
@@ -199,18 +205,48 @@ export class RetryAttemptHandler implements Dispatcher.DispatchHandler {
       this.#release();
       return;
     }
+    this.#resendNow(plan, 'resending after a transient error in the first stream event');
+  }
+
+  /**
+   * An error body over the bound cannot be read whole without holding it all. The seeds' rules
+   * decide on the status (only a 429's spend cap is in the body), so decide on what telemetry
+   * records for a body it cannot read — the status and its rule, Retry-After — and resend, dropping
+   * the rest; or, when no resend is possible, deliver everything to the application.
+   */
+  #errorBodyOverBound(): void {
+    const status = this.#status;
+    const plan = this.#call.plan({
+      kind: 'status',
+      statusCode: status,
+      errorCode: String(status),
+      retryable: isRetryableHttpError(status, undefined),
+      spendCap: false,
+      retryAfterMs: retryAfterMs(this.#headers),
+    });
+    if (!plan) {
+      this.#release();
+      return;
+    }
+    this.#resendNow(plan, 'resending after an error response whose body is over the hold-back bound');
+  }
+
+  /** Drops what was held, stops this attempt's body and resends once it has reported its end. */
+  #resendNow(plan: RetryPlan, reason: string): void {
     this.#mode = 'resend';
     this.#resendPlan = plan;
     this.#held = [];
-    this.#controller?.abort(
-      new ResendAfterStreamError('resending after a transient error in the first stream event'),
-    );
+    this.#heldBytes = 0;
+    this.#stream = undefined;
+    this.#controller?.abort(new ResendError(reason));
   }
 
   #hold(chunk: Buffer): void {
     this.#held.push(chunk);
     this.#heldBytes += chunk.byteLength;
-    if (this.#heldBytes > MAX_HELD_BYTES) this.#release();
+    if (this.#heldBytes <= MAX_HELD_BYTES) return;
+    if (this.#mode === 'hold-error') this.#errorBodyOverBound();
+    else this.#release();
   }
 
   #deliverStart(): void {

@@ -279,3 +279,62 @@ describe('the planned wait of each resend, as the llm.retry events record it', (
     ]);
   });
 });
+
+describe('an error body over the 64 KiB hold-back limit', () => {
+  /** A provider error whose message pads the body past the limit (an HTML error page does the same). */
+  const huge = (status: number, headers: Record<string, string> = {}) =>
+    json(status, { error: { code: status, message: `upstream failed ${'x'.repeat(100 * 1024)}` } }, headers);
+
+  it.each([502, 503, 504])('HTTP %i is still resent, and its span says it was retryable', async (status) => {
+    script(huge(status), json(200, OK));
+    const seen = await callWith('fetch', retrying());
+    expect(seen).toEqual({ status: 200, text: JSON.stringify(OK) });
+    expect(scripted.server.requests).toHaveLength(2);
+    const { operation, attempts } = await operationTrace();
+    expect(attempts).toHaveLength(2);
+    expect(attempts[0]?.attributes).toMatchObject({
+      'http.response.status_code': status,
+      'error.type': String(status),
+      'llm.error.retryable': true,
+    });
+    expect(attempts[0]?.attributes['llm.aborted']).toBeUndefined();
+    expect(attempts[0]?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(attempts[1]?.attributes['http.response.status_code']).toBe(200);
+    expect(retryEvents(operation).map((event) => event['llm.retry.reason'])).toEqual([String(status)]);
+    expect(operation.attributes['error.type']).toBeUndefined();
+    expect(operation.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('with undici.request too, honouring Retry-After', async () => {
+    script(huge(503, { 'retry-after-ms': '3' }), json(200, OK));
+    const seen = await callWith('undici.request', retrying());
+    expect(seen.status).toBe(200);
+    const { operation } = await operationTrace();
+    expect(retryEvents(operation)).toEqual([
+      {
+        'http.request.resend_count': 1,
+        'llm.retry.delay_ms': 3,
+        'llm.retry.reason': '503',
+        'llm.retry.source': 'retry-after',
+      },
+    ]);
+  });
+
+  it('the last attempt delivers the whole body, byte for byte', async () => {
+    const last = { error: { code: 503, message: `still down ${'y'.repeat(100 * 1024)}` } };
+    script(huge(503), json(503, last));
+    const seen = await callWith('fetch', retrying({ ...FAST, maxAttempts: 2 }));
+    expect(seen).toEqual({ status: 503, text: JSON.stringify(last) });
+    expect(scripted.server.requests).toHaveLength(2);
+  });
+
+  it('a 400 is not resent: the application gets the whole body', async () => {
+    const bad = { error: { code: 'invalid_request_error', message: 'z'.repeat(100 * 1024) } };
+    script(json(400, bad), json(200, OK));
+    const seen = await callWith('fetch', retrying());
+    expect(seen).toEqual({ status: 400, text: JSON.stringify(bad) });
+    expect(scripted.server.requests).toHaveLength(1);
+    const { attempts } = await operationTrace();
+    expect(attempts[0]?.attributes['llm.error.retryable']).toBe(false);
+  });
+});
