@@ -24,7 +24,7 @@ export function completionTexts(count: number): string[] {
 
 /** A rough, deterministic token count: one token per 4 characters of the request's input. */
 export function estimatePromptTokens(body: Record<string, unknown>): number {
-  const input = body.messages ?? body.prompt ?? body.input ?? '';
+  const input = body.messages ?? body.prompt ?? body.input ?? body.contents ?? '';
   return Math.max(1, Math.ceil(JSON.stringify(input).length / 4));
 }
 

@@ -57,6 +57,8 @@ const SPECIAL_ERRORS = {
   'error-gzip': '500 (OpenAI format) with a gzip-encoded body',
   'error-huge': '500 (OpenAI format) whose message makes the body 10 MiB',
   'error-not-json': '502 with an HTML page (text/html)',
+  overloaded:
+    "the provider's overload answer: 503 `The engine is currently overloaded` (OpenAI format); natively Anthropic 529 `overloaded_error`, Gemini 503 `UNAVAILABLE`, Ollama 503 `server busy`, Bedrock 503 `ServiceUnavailableException`",
 } as const;
 
 const MID_STREAM = Object.fromEntries(
@@ -128,8 +130,8 @@ export type Ending = 'end' | 'reset' | 'stall' | 'reset-before-headers' | 'hang-
 export interface Plan {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  /** Body pieces; one SSE frame per piece for streams. */
-  readonly pieces: readonly string[];
+  /** Body pieces; one frame per piece for streams (SSE, NDJSON line, event-stream message). */
+  readonly pieces: readonly (string | Uint8Array)[];
   /** Write the pieces one by one (chunked, with delays) rather than as one body with content-length. */
   readonly chunked: boolean;
   readonly gzip: boolean;
@@ -228,6 +230,11 @@ export function planScenario(name: ScenarioName, input: PlanInput): Plan {
       const message = 'Service under maintenance. Check /status for maintenance windows.';
       return jsonPlan(503, errorBody('cheapai', 503, message, 'maintenance'), { 'retry-after': retryAt });
     }
+    case 'overloaded':
+      return jsonPlan(
+        503,
+        errorBody('openai', 503, 'The engine is currently overloaded, please try again later', 'overloaded'),
+      );
     case 'error-gzip':
       return { ...errorPlan(500), gzip: true };
     case 'error-huge': {

@@ -1,15 +1,25 @@
 /**
- * The fault-injecting mock OpenAI-compatible gateway (a test and demo fixture): a node:http server
- * that answers /v1 (and CheapAI's /v1m, /v1e, /v1i) routes according to a scenario, plus
- * asynchronous generation tasks (tasks.ts: create, then poll). Choosing the scenario (select.ts)
- * and planning the response (scenarios.ts, tasks.ts) involve no I/O; this file does the I/O.
+ * The fault-injecting mock LLM gateway (a test and demo fixture): a node:http server that answers
+ * OpenAI-compatible /v1 (and CheapAI's /v1m, /v1e, /v1i) routes, the native routes of Anthropic,
+ * Gemini / Vertex AI, Ollama and Bedrock (native.ts), according to a scenario, plus asynchronous
+ * generation tasks (tasks.ts: create, then poll). Choosing the scenario (select.ts) and planning
+ * the response (scenarios.ts, native.ts, tasks.ts) involve no I/O; this file does the I/O.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGzip, gzipSync } from 'node:zlib';
+import {
+  type NativeCall,
+  type NativeProvider,
+  type NativeRoute,
+  nativeRouteOf,
+  nativeStreams,
+  planNative,
+  WIRES,
+} from './native.ts';
 import { completionTexts, errorBody, estimatePromptTokens, type Operation } from './payloads.ts';
 import { FAILING_SCENARIOS, jsonPlan, type Plan, planScenario } from './scenarios.ts';
 import { createChooser, type ScenarioRule } from './select.ts';
@@ -87,6 +97,13 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
+/** The request-id headers a provider sends besides the gateway's own `x-request-id`. */
+function nativeRequestIds(provider: NativeProvider | undefined, requestId: string): Record<string, string> {
+  if (provider === 'anthropic') return { 'request-id': requestId };
+  if (provider === 'bedrock') return { 'x-amzn-requestid': randomUUID() };
+  return {};
+}
+
 function unixNow(): number {
   return Math.floor(Date.now() / 1000);
 }
@@ -114,18 +131,37 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   if (!(Number.isInteger(taskPolls) && taskPolls >= 1 && taskPolls <= MAX_TASK_POLLS))
     throw new RangeError(`taskPolls must be an integer from 1 to ${MAX_TASK_POLLS}, got ${taskPolls}`);
 
+  /** The answer to a request that is not served (no route, bad body, bad scenario header). */
+  function refusal(native: NativeRoute | undefined, status: 400 | 404, message: string): Plan {
+    if (native === undefined) {
+      const type = status === 404 ? 'not_found_error' : 'invalid_request_error';
+      return jsonPlan(status, errorBody('openai', status, message, type));
+    }
+    const wire = WIRES[native.provider];
+    const { body, headers } = wire.errorResponse({ ...wire.errorFor(status), message });
+    return { ...jsonPlan(status, body, headers), headers: { ...wire.jsonHeaders, ...headers } };
+  }
+
   async function respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const requestId = `req_${randomBytes(8).toString('hex')}`;
-    const path = new URL(req.url ?? '/', 'http://gateway').pathname;
-    const taskRoute = taskRouteOf(req.method ?? 'GET', path);
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    const taskRoute = taskRouteOf(method, path);
     const route = ROUTE.exec(path)?.[1];
     const op = route === undefined ? undefined : OPERATIONS[route];
-    const body = parseJsonObject(Buffer.concat(chunks).toString('utf8'));
-    const model = typeof body?.model === 'string' ? body.model : 'mock-model';
-    const stream = body?.stream === true && op !== undefined && STREAMABLE.has(op);
+    const native =
+      op === undefined && taskRoute === undefined ? nativeRouteOf(method, path, url.searchParams) : undefined;
+    const bodyText = Buffer.concat(chunks).toString('utf8');
+    const body = parseJsonObject(bodyText);
+    const model = native?.pathModel ?? (typeof body?.model === 'string' ? body.model : 'mock-model');
+    const stream =
+      native !== undefined
+        ? body !== undefined && nativeStreams(native, body)
+        : body?.stream === true && op !== undefined && STREAMABLE.has(op);
     const scenarioHeader = header(req, 'x-mock-scenario')?.trim();
     const pollsHeader = header(req, 'x-mock-task-polls');
     const pollsNeeded = pollsHeader === undefined ? taskPolls : Number(pollsHeader);
@@ -139,16 +175,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       plan = tasks.poll(taskRoute.family, taskRoute.id);
     } else if (
       taskRoute === undefined &&
-      (op === undefined || (op === 'models') !== (req.method === 'GET'))
+      native === undefined &&
+      (op === undefined || (op === 'models') !== (method === 'GET'))
     ) {
-      plan = jsonPlan(404, errorBody('openai', 404, `No route for ${req.method} ${path}`, 'not_found_error'));
+      plan = refusal(undefined, 404, `No route for ${method} ${path}`);
     } else if (body === undefined) {
-      plan = jsonPlan(
-        400,
-        errorBody('openai', 400, 'Request body must be a JSON object', 'invalid_request_error'),
-      );
+      plan = refusal(native, 400, 'Request body must be a JSON object');
     } else if (invalidTask !== undefined) {
-      plan = jsonPlan(400, errorBody('openai', 400, invalidTask, 'invalid_request_error'));
+      plan = refusal(undefined, 400, invalidTask);
     } else if (taskRoute !== undefined && isTaskScenario(scenarioHeader)) {
       scenario = scenarioHeader;
       plan = tasks.create({ ...taskRoute, pollsNeeded, scenario: scenarioHeader, now: unixNow() });
@@ -161,15 +195,32 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         path,
         stream,
       });
+      const now = new Date();
+      const texts = completionTexts(options.streamChunks ?? 5);
+      const promptTokens = estimatePromptTokens(body);
+      const firstChunkDelayMs = options.firstChunkDelayMs ?? 500;
       if ('error' in choice) {
-        plan = jsonPlan(400, errorBody('openai', 400, choice.error, 'invalid_request_error'));
+        plan = refusal(native, 400, choice.error);
+      } else if (native !== undefined) {
+        scenario = choice.scenario;
+        const call: NativeCall = {
+          op: native.op,
+          id: `${native.provider === 'anthropic' ? 'msg_' : ''}${requestId.slice(4)}`,
+          model,
+          createdMs: now.getTime(),
+          texts,
+          promptTokens,
+          cachedTokens: bodyText.includes('"cache_control"') ? promptTokens - 1 : 0,
+          jsonArray: native.jsonArray,
+        };
+        const wire = WIRES[native.provider];
+        plan = planNative(choice.scenario, { wire, call, stream, firstChunkDelayMs, now });
       } else if (taskRoute !== undefined && !FAILING_SCENARIOS.includes(choice.scenario)) {
         scenario = choice.scenario;
         plan = tasks.create({ ...taskRoute, pollsNeeded, scenario: undefined, now: unixNow() });
       } else {
         // An LLM route, or a task creation that fails itself (immediate error or fault) like any route.
         scenario = choice.scenario;
-        const now = new Date();
         const completionOp = op ?? 'chat';
         const prefix = op === 'responses' ? 'resp' : completionOp === 'chat' ? 'chatcmpl' : 'cmpl';
         const completion = {
@@ -177,12 +228,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
           id: `${prefix}-${requestId.slice(4)}`,
           model,
           created: Math.floor(now.getTime() / 1000),
-          texts: completionTexts(options.streamChunks ?? 5),
-          promptTokens: estimatePromptTokens(body),
+          texts,
+          promptTokens,
         };
         const streamOptions = body.stream_options as { include_usage?: unknown } | undefined;
         const includeUsage = streamOptions?.include_usage === true;
-        const firstChunkDelayMs = options.firstChunkDelayMs ?? 500;
         plan = planScenario(choice.scenario, { completion, stream, includeUsage, firstChunkDelayMs, now });
       }
     }
@@ -195,6 +245,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     });
     const headers = {
       ...plan.headers,
+      ...nativeRequestIds(native?.provider, requestId),
       'x-request-id': requestId,
       ...(scenario && { 'x-mock-scenario': scenario }),
     };
@@ -208,7 +259,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     if (plan.ending === 'hang-then-close') return void socket?.destroy();
     const encoding = plan.gzip ? { 'content-encoding': 'gzip' } : {};
     if (!plan.chunked) {
-      const text = Buffer.from(plan.pieces.join(''));
+      const text = Buffer.concat(plan.pieces.map((piece) => Buffer.from(piece)));
       const body = plan.gzip ? gzipSync(text) : text;
       res
         .writeHead(plan.status, { ...headers, ...encoding, 'content-length': String(body.length) })
@@ -227,11 +278,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       gzip?.flush();
       if (!drained) await Promise.race([once(out, 'drain'), once(res, 'close')]);
     }
+    // The last piece (a terminal or error event) reaches the kernel before the end of the body,
+    // in a write of its own, as real servers send them.
+    if (plan.ending !== 'stall' && socket && !socket.destroyed)
+      await new Promise((resolve) => socket.write('', resolve));
     if (plan.ending === 'end') out.end();
-    if (plan.ending === 'reset') {
-      await new Promise((resolve) => socket?.write('', resolve)); // let the pieces reach the kernel first
-      socket?.resetAndDestroy();
-    }
+    if (plan.ending === 'reset') socket?.resetAndDestroy();
     // 'stall': leave the response open until the client leaves or close() destroys the socket.
   }
 

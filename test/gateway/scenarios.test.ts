@@ -23,9 +23,9 @@ const input = { completion, stream: true, includeUsage: false, firstChunkDelayMs
 const request = { model: 'm', path: '/v1/chat/completions', stream: true };
 
 describe('SCENARIOS and SCENARIO_DESCRIPTIONS', () => {
-  it('lists 49 distinct names, every one with a plan and a table row', () => {
-    expect(SCENARIOS).toHaveLength(49);
-    expect(new Set(SCENARIOS).size).toBe(49);
+  it('lists 50 distinct names, every one with a plan and a table row', () => {
+    expect(SCENARIOS).toHaveLength(50);
+    expect(new Set(SCENARIOS).size).toBe(50);
     for (const name of SCENARIOS) {
       expect(planScenario(name, input).status).toBeGreaterThanOrEqual(200);
       const row = /^\d{3}(-cheapai|-cheapai-typed)?$/.test(name)
@@ -39,7 +39,7 @@ describe('SCENARIOS and SCENARIO_DESCRIPTIONS', () => {
     expect(DEFAULT_FAILURE_POOL).not.toContain('stall');
     expect(DEFAULT_FAILURE_POOL).not.toContain('ok');
     expect(DEFAULT_FAILURE_POOL).toContain('reset-mid-stream');
-    expect(DEFAULT_FAILURE_POOL).toHaveLength(43);
+    expect(DEFAULT_FAILURE_POOL).toHaveLength(44);
     expect([...STREAM_ONLY].sort()).toEqual(SCENARIOS.filter((s) => s.startsWith('mid-stream-')).sort());
   });
 });

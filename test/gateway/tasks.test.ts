@@ -3,7 +3,7 @@ import { type Gateway, startGateway } from '../../src/gateway/server.ts';
 import { TaskBoard, taskRouteOf } from '../../src/gateway/tasks.ts';
 import { post } from './helpers.ts';
 
-function bodyOf(plan: { pieces: readonly string[] }): unknown {
+function bodyOf(plan: { pieces: readonly (string | Uint8Array)[] }): unknown {
   return JSON.parse(plan.pieces.join(''));
 }
 
