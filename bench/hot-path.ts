@@ -2,17 +2,25 @@
  * The interceptor's own cost per call, without sockets: a scripted in-memory Dispatcher plays a
  * response (headers, body reads, end) into the handler chain, and each contender is driven with
  * `dispatch()` one call at a time. The difference to the bare scripted dispatcher is what
- * telemetry adds per call, free of network and server noise, so it is steadier than `npm run
- * bench` on a busy machine. Reports the best and the median round of process CPU time.
+ * telemetry adds per call, free of network and server noise, so it is steadier than the loopback
+ * rounds of `npm run bench` on a busy machine. Reports the best and the median round of process
+ * CPU time.
  *
- * Run: `npx node bench/hot-path.ts` (BENCH_QUICK=1 for fewer calls, BENCH_CASES=SSE to run only the
- * cases whose name contains that text). Profile it with
+ * Also the per-request building blocks on their own, as throughput rows: redaction (MB/s on
+ * ordinary and adversarial text, from bench/redaction.ts) and the provider lookup (one call per
+ * request; the hook is bench/provider-lookup.ts).
+ *
+ * `npm run bench` runs it after its loopback rounds and stores the rows in bench/results.json
+ * (`hotPath`). Alone: `npx node bench/hot-path.ts` (BENCH_QUICK=1 for fewer calls, BENCH_CASES=SSE
+ * to run only the cases whose name contains that text). Profile it with
  * `npx node --cpu-prof --cpu-prof-dir=/tmp/prof bench/hot-path.ts`, then bench/profile-summary.ts.
  */
+import { existsSync } from 'node:fs';
 import { Dispatcher } from 'undici';
 import { requestBody, STORM_ERRORS, streamFrames } from './payloads.ts';
+import { benchProviderLookup } from './provider-lookup.ts';
 import { quantile } from './stats.ts';
-import { createSdk, installOtelGlobals, ours } from './variants.ts';
+import { countMetricPoints, createSdk, installOtelGlobals, ours } from './variants.ts';
 
 type Handler = Dispatcher.DispatchHandler;
 type Headers = Record<string, string | string[] | undefined>;
@@ -65,7 +73,6 @@ function sseReads(frames: readonly string[], eventsPerRead: number): Buffer[] {
 const JSON_HEADERS: Headers = { 'content-type': 'application/json', 'x-request-id': 'req_0123456789ab' };
 const SSE_HEADERS: Headers = { 'content-type': 'text/event-stream', 'x-request-id': 'req_0123456789ab' };
 const frames = streamFrames(500);
-const quick = process.env.BENCH_QUICK === '1';
 
 interface Case {
   readonly name: string;
@@ -86,40 +93,41 @@ const completion = Buffer.from(
 );
 const serverError = STORM_ERRORS[0]!;
 
-const cases: Case[] = [
-  {
-    name: 'small JSON 200',
-    script: { status: 200, headers: JSON_HEADERS, reads: [completion] },
-    stream: false,
-    calls: quick ? 3000 : 10_000,
-  },
-  {
-    name: 'JSON 500 error body',
-    script: { status: serverError.status, headers: JSON_HEADERS, reads: [Buffer.from(serverError.body)] },
-    stream: false,
-    calls: quick ? 3000 : 10_000,
-  },
-  {
-    name: `SSE ${frames.length} events, 4 per read`,
-    script: { status: 200, headers: SSE_HEADERS, reads: sseReads(frames, 4) },
-    stream: true,
-    calls: quick ? 100 : 300,
-  },
-  {
-    name: `SSE ${frames.length} events, 1 per read`,
-    script: { status: 200, headers: SSE_HEADERS, reads: sseReads(frames, 1) },
-    stream: true,
-    calls: quick ? 100 : 300,
-  },
-  {
-    name: `SSE ${frames.length} events, 64 KiB reads`,
-    script: { status: 200, headers: SSE_HEADERS, reads: sseReads(frames, 356) },
-    stream: true,
-    calls: quick ? 100 : 300,
-  },
-];
+function cases(quick: boolean): Case[] {
+  return [
+    {
+      name: 'small JSON 200',
+      script: { status: 200, headers: JSON_HEADERS, reads: [completion] },
+      stream: false,
+      calls: quick ? 3000 : 10_000,
+    },
+    {
+      name: 'JSON 500 error body',
+      script: { status: serverError.status, headers: JSON_HEADERS, reads: [Buffer.from(serverError.body)] },
+      stream: false,
+      calls: quick ? 3000 : 10_000,
+    },
+    {
+      name: `SSE ${frames.length} events, 4 per read`,
+      script: { status: 200, headers: SSE_HEADERS, reads: sseReads(frames, 4) },
+      stream: true,
+      calls: quick ? 100 : 300,
+    },
+    {
+      name: `SSE ${frames.length} events, 1 per read`,
+      script: { status: 200, headers: SSE_HEADERS, reads: sseReads(frames, 1) },
+      stream: true,
+      calls: quick ? 100 : 300,
+    },
+    {
+      name: `SSE ${frames.length} events, 64 KiB reads`,
+      script: { status: 200, headers: SSE_HEADERS, reads: sseReads(frames, 356) },
+      stream: true,
+      calls: quick ? 100 : 300,
+    },
+  ];
+}
 
-const ROUNDS = quick ? 3 : 7;
 const JSON_BODY = requestBody(false);
 const STREAM_BODY = requestBody(true);
 const REQUEST_HEADERS = { 'content-type': 'application/json', authorization: 'Bearer sk-bench-0000' };
@@ -144,19 +152,51 @@ function call(dispatcher: Dispatcher, stream: boolean): Promise<void> {
   });
 }
 
-async function cpuMicrosPerCall(dispatcher: Dispatcher, test: Case): Promise<number> {
+async function cpuMicrosPerCall(dispatcher: Dispatcher, test: Case, calls = test.calls): Promise<number> {
   const start = process.cpuUsage();
-  for (let i = 0; i < test.calls; i++) await call(dispatcher, test.stream);
+  for (let i = 0; i < calls; i++) await call(dispatcher, test.stream);
   const used = process.cpuUsage(start);
-  return (used.user + used.system) / test.calls;
+  return (used.user + used.system) / calls;
 }
 
-installOtelGlobals();
-console.log(`node ${process.version}; ${ROUNDS} rounds; CPU µs per call: best (median)`);
-console.log('| case | bare | ours | +µs | ours + retry | +µs |');
-console.log('|---|---:|---:|---:|---:|---:|');
-const only = process.env.BENCH_CASES;
-for (const test of cases.filter((c) => !only || c.name.includes(only))) {
+/** CPU µs per call: the best round and the median round. */
+export interface CpuFigure {
+  readonly best: number;
+  readonly median: number;
+}
+
+export interface HotPathCase {
+  readonly name: string;
+  readonly calls: number;
+  readonly bare: CpuFigure;
+  readonly ours: CpuFigure;
+  readonly oursRetry: CpuFigure;
+  /** Spans and histogram points ours recorded per call (the case fails when either is below 1). */
+  readonly oursSpansPerCall: number;
+  readonly oursMetricPointsPerCall: number;
+}
+
+/** A building block's throughput on its own, one row per input. */
+export interface RateRow {
+  readonly group: 'redaction' | 'provider lookup';
+  readonly name: string;
+  readonly value: number;
+  readonly unit: 'MB/s' | 'ns/call';
+}
+
+export interface HotPath {
+  readonly rounds: number;
+  readonly cases: HotPathCase[];
+  readonly rates: RateRow[];
+  /** Why a group has no rows yet. */
+  readonly notes: string[];
+}
+
+function figure(samples: readonly number[]): CpuFigure {
+  return { best: Math.min(...samples), median: quantile(samples, 0.5) };
+}
+
+async function runCase(test: Case, rounds: number): Promise<HotPathCase> {
   const base = new ScriptedDispatcher(test.script);
   const sdk = createSdk();
   const contenders = [
@@ -165,16 +205,120 @@ for (const test of cases.filter((c) => !only || c.name.includes(only))) {
     ours(createSdk(), { dispatcher: base, retry: { baseDelay: 0 } }),
   ];
   const samples: number[][] = contenders.map(() => []);
-  for (const dispatcher of contenders) await cpuMicrosPerCall(dispatcher, { ...test, calls: test.calls / 4 });
-  for (let round = 0; round < ROUNDS; round++) {
+  for (const dispatcher of contenders) await cpuMicrosPerCall(dispatcher, test, test.calls / 4);
+  const spansBefore = sdk.ends.ended;
+  const pointsBefore = countMetricPoints((await sdk.reader.collect()).resourceMetrics);
+  let pointsAfter = pointsBefore;
+  for (let round = 0; round < rounds; round++) {
     for (const [index, dispatcher] of contenders.entries()) {
       samples[index]?.push(await cpuMicrosPerCall(dispatcher, test));
     }
-    await sdk.reader.collect();
+    // Collected every round, as a periodic reader would, so the cumulative state stays realistic.
+    pointsAfter = countMetricPoints((await sdk.reader.collect()).resourceMetrics);
   }
-  const best = samples.map((s) => Math.min(...s));
-  const median = samples.map((s) => quantile(s, 0.5));
-  const cell = (i: number) => `${best[i]!.toFixed(1)} (${median[i]!.toFixed(1)})`;
-  const plus = (i: number) => `+${(best[i]! - best[0]!).toFixed(1)}`;
-  console.log(`| ${test.name} | ${cell(0)} | ${cell(1)} | ${plus(1)} | ${cell(2)} | ${plus(2)} |`);
+  const measuredCalls = test.calls * rounds;
+  const [bare = [], oursSamples = [], retrySamples = []] = samples;
+  return {
+    name: test.name,
+    calls: test.calls,
+    bare: figure(bare),
+    ours: figure(oursSamples),
+    oursRetry: figure(retrySamples),
+    oursSpansPerCall: (sdk.ends.ended - spansBefore) / measuredCalls,
+    oursMetricPointsPerCall: (pointsAfter - pointsBefore) / measuredCalls,
+  };
+}
+
+type RedactionBench = () => Promise<{ name: string; mbPerSecond: number }[]>;
+
+/**
+ * Redaction throughput from bench/redaction.ts (written alongside, issue 16). Loaded by path
+ * while that file does not exist yet; once it does, this becomes a static import.
+ */
+async function redactionRows(notes: string[]): Promise<RateRow[]> {
+  const url = new URL('./redaction.ts', import.meta.url);
+  if (!existsSync(url)) {
+    notes.push('redaction: bench/redaction.ts does not exist yet');
+    return [];
+  }
+  const loaded = (await import(url.href)) as { benchRedaction?: RedactionBench };
+  if (typeof loaded.benchRedaction !== 'function') {
+    notes.push('redaction: bench/redaction.ts does not export benchRedaction() yet');
+    return [];
+  }
+  const rows = await loaded.benchRedaction();
+  return rows.map((row) => ({ group: 'redaction', name: row.name, value: row.mbPerSecond, unit: 'MB/s' }));
+}
+
+/** Provider lookup, one call per request: rows from the hook in bench/provider-lookup.ts. */
+async function providerLookupRows(notes: string[]): Promise<RateRow[]> {
+  const rows = await benchProviderLookup();
+  if (rows.length === 0) notes.push('provider lookup: not measured yet (hook: bench/provider-lookup.ts)');
+  return rows.map((row) => ({
+    group: 'provider lookup',
+    name: row.name,
+    value: row.nsPerCall,
+    unit: 'ns/call',
+  }));
+}
+
+export interface HotPathOptions {
+  readonly quick: boolean;
+  /** Only the cases whose name contains this text. */
+  readonly only?: string | undefined;
+}
+
+/**
+ * Runs every case (in-memory dispatch, bare vs ours vs ours + retry) and the building-block rows.
+ * Expects the OTel globals (context manager, propagator) to be installed. Throws when ours
+ * recorded less than one span or one metric point per call in a case.
+ */
+export async function runHotPath({ quick, only }: HotPathOptions): Promise<HotPath> {
+  const rounds = quick ? 3 : 7;
+  const results: HotPathCase[] = [];
+  for (const test of cases(quick).filter((c) => !only || c.name.includes(only))) {
+    const result = await runCase(test, rounds);
+    if (result.oursSpansPerCall < 1 || result.oursMetricPointsPerCall < 1) {
+      throw new Error(
+        `hot path "${test.name}": ours recorded ${result.oursSpansPerCall} spans and ${result.oursMetricPointsPerCall} metric points per call`,
+      );
+    }
+    results.push(result);
+  }
+  const notes: string[] = [];
+  const rates = [...(await redactionRows(notes)), ...(await providerLookupRows(notes))];
+  return { rounds, cases: results, rates, notes };
+}
+
+const trim = (value: number, digits = 1) => value.toFixed(digits);
+
+/** The hot path as Markdown: CPU µs per call (best, median in brackets), then the throughput rows. */
+export function renderHotPath(hot: HotPath): string {
+  const cell = (f: CpuFigure) => `${trim(f.best)} (${trim(f.median)})`;
+  const plus = (f: CpuFigure, bare: CpuFigure) => `+${trim(f.best - bare.best)}`;
+  const lines = [
+    `CPU µs per call, best of ${hot.rounds} rounds (median in brackets); spans / metric points ours recorded per call`,
+    '',
+    '| case | bare | ours | +µs | ours spans / points | ours + retry | +µs |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...hot.cases.map(
+      (c) =>
+        `| ${c.name} | ${cell(c.bare)} | ${cell(c.ours)} | ${plus(c.ours, c.bare)} | ${trim(c.oursSpansPerCall, 0)} / ${trim(c.oursMetricPointsPerCall, 0)} | ${cell(c.oursRetry)} | ${plus(c.oursRetry, c.bare)} |`,
+    ),
+    '',
+    '| building block | input | throughput |',
+    '|---|---|---:|',
+    ...hot.rates.map(
+      (r) => `| ${r.group} | ${r.name} | ${trim(r.value, r.unit === 'MB/s' ? 1 : 0)} ${r.unit} |`,
+    ),
+    ...hot.notes.map((note) => `| ${note.split(':')[0]} | ${note.slice(note.indexOf(':') + 2)} | – |`),
+  ];
+  return lines.join('\n');
+}
+
+if (import.meta.main) {
+  installOtelGlobals();
+  const quick = process.env.BENCH_QUICK === '1';
+  console.log(`node ${process.version}`);
+  console.log(renderHotPath(await runHotPath({ quick, only: process.env.BENCH_CASES })));
 }

@@ -35,6 +35,8 @@ export interface RoundResult {
   readonly rssGrowthMB: number;
   readonly spansEnded: number;
   readonly spansExported: number;
+  /** Histogram measurements recorded during the round (see `countMetricPoints` in variants.ts). */
+  readonly metricPoints: number;
   readonly otlpBytes: number;
   readonly statuses: Record<string, number>;
 }
@@ -57,6 +59,10 @@ export interface Summary {
   readonly ttfcP50Ms: Spread | undefined;
   readonly mbPerSecond: Spread;
   readonly spansPerSecond: Spread;
+  /** Spans ended per logical call, per round. */
+  readonly spansPerCall: Spread;
+  /** Histogram measurements recorded per logical call, per round. */
+  readonly metricPointsPerCall: Spread;
   readonly spansExportedShare: number | undefined;
   readonly heapAfterMB: readonly number[];
   readonly heapGrowthMB: Spread | undefined;
@@ -120,6 +126,8 @@ export function summarize(results: readonly RoundResult[]): Summary[] {
       ttfcP50Ms: streaming ? spread(rounds.map((r) => r.ttfcP50Ms)) : undefined,
       mbPerSecond: spread(rounds.map((r) => r.bytes / 1e6 / (r.wallMs / 1000))),
       spansPerSecond: spread(rounds.map((r) => r.spansEnded / (r.wallMs / 1000))),
+      spansPerCall: spread(rounds.map((r) => r.spansEnded / r.calls)),
+      metricPointsPerCall: spread(rounds.map((r) => r.metricPoints / r.calls)),
       spansExportedShare: spansEnded > 0 ? sum(rounds.map((r) => r.spansExported)) / spansEnded : undefined,
       heapAfterMB: rounds.map((r) => r.heapAfterMB),
       heapGrowthMB: first.workload === 'long' ? spread(rounds.map((r) => r.heapGrowthMB)) : undefined,
@@ -154,6 +162,43 @@ function spansCell(row: Summary): string {
   return fixed(row.spansPerSecond.median, 0) + dropped;
 }
 
+/** Spans and metric points per call (medians across rounds), e.g. `2 / 4`. */
+function recordedCell(row: Summary): string {
+  const trim = (value: number) => (Number.isInteger(value) ? String(value) : fixed(value, 2));
+  return `${trim(row.spansPerCall.median)} / ${trim(row.metricPointsPerCall.median)}`;
+}
+
+/** What a variant must record in every round: at least one span / one metric point per call. */
+export interface RecordingRequirement {
+  readonly spans: boolean;
+  readonly metrics: boolean;
+}
+
+/**
+ * The rounds in which a telemetry variant recorded less than one span or one metric point per
+ * call: a variant that records nothing would be compared with bare undici as if it were free.
+ */
+export function recordingFailures(
+  results: readonly Pick<
+    RoundResult,
+    'workload' | 'variant' | 'round' | 'calls' | 'spansEnded' | 'metricPoints'
+  >[],
+  requirements: ReadonlyMap<VariantName, RecordingRequirement>,
+): string[] {
+  const failures: string[] = [];
+  for (const r of results) {
+    const required = requirements.get(r.variant);
+    if (!required) continue;
+    const where = `${r.variant} on ${r.workload}, ${r.round < 0 ? 'warm-up' : `round ${r.round + 1}`}`;
+    if (r.calls < 1) failures.push(`${where}: no calls completed`);
+    if (required.spans && r.spansEnded < r.calls)
+      failures.push(`${where}: ${r.spansEnded} spans for ${r.calls} calls`);
+    if (required.metrics && r.metricPoints < r.calls)
+      failures.push(`${where}: ${r.metricPoints} metric points for ${r.calls} calls`);
+  }
+  return failures;
+}
+
 interface Column {
   readonly header: string;
   readonly cell: (row: Summary) => string;
@@ -176,6 +221,7 @@ function columns(workload: WorkloadName): Column[] {
     cell: (row) => (bare(row) ? '1' : range(row.ratioToBare, 3)),
   };
   const spans: Column = { header: 'spans/s', cell: spansCell };
+  const recorded: Column = { header: 'spans / metric points per call', cell: recordedCell };
   const heap: Column = {
     header: 'heap after each round MB',
     cell: (row) => row.heapAfterMB.map((mb) => fixed(mb, 1)).join(', '),
@@ -194,6 +240,7 @@ function columns(workload: WorkloadName): Column[] {
       ...perChunk,
       { header: 'heap / RSS growth while reading MB', cell: growth },
       spans,
+      recorded,
       heap,
     ];
   }
@@ -207,6 +254,7 @@ function columns(workload: WorkloadName): Column[] {
       { header: 'TTFC p50 ms', cell: (row) => fixed(row.ttfcP50Ms?.median ?? Number.NaN, 2) },
       { header: 'reads/stream', cell: (row) => fixed(row.readsPerStream ?? Number.NaN, 0) },
       spans,
+      recorded,
       heap,
     ];
   }
@@ -221,6 +269,7 @@ function columns(workload: WorkloadName): Column[] {
       cell: (row) => `${fixed(row.p50Ms.median, 2)} / ${fixed(row.p99Ms.median, 2)}`,
     },
     spans,
+    recorded,
     heap,
   ];
 }
@@ -235,4 +284,33 @@ export function renderTable(workload: WorkloadName, title: string, client: strin
     `|${cols.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
     ...rows.map((row) => `| ${cols.map((c) => c.cell(row)).join(' | ')} |`),
   ].join('\n');
+}
+
+/**
+ * The headline: per workload, the peer's and ours' throughput as a multiple of bare undici (median
+ * of the per-round ratios) and the client CPU each adds over bare (per call; per chunk for streams),
+ * with the spans / metric points each recorded per call. The README and docs/bench.md quote it.
+ */
+export function renderHeadline(
+  workloads: readonly { readonly name: WorkloadName; readonly title: string; readonly client: string }[],
+  summaries: readonly Summary[],
+  contenders: readonly VariantName[] = ['undici-instr', 'ours'],
+): string {
+  const find = (workload: WorkloadName, variant: VariantName) =>
+    summaries.find((s) => s.workload === workload && s.variant === variant);
+  const header = contenders.flatMap((c) => [`${c} × bare`, `${c}: CPU over bare`, `${c}: spans / points`]);
+  const lines = [`| workload | ${header.join(' | ')} |`, `|---|${header.map(() => '---:').join('|')}|`];
+  for (const workload of workloads) {
+    const streaming = STREAMING.has(workload.name);
+    const cells = contenders.flatMap((variant) => {
+      const row = find(workload.name, variant);
+      if (!row) return ['–', '–', '–'];
+      const cpu = streaming
+        ? `${signed(row.overheadMicrosPerChunk, 2)} µs/chunk`
+        : `${signed(row.overheadMicrosPerCall, 1)} µs/call`;
+      return [range(row.ratioToBare, 2), cpu, recordedCell(row)];
+    });
+    lines.push(`| ${workload.title} (${workload.client}) | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
 }

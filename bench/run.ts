@@ -5,22 +5,39 @@
  * Each round runs every workload once per variant, variants interleaved and rotated so that none
  * always goes first; figures are the median and min–max across rounds. Per round and variant it
  * records wall time, client CPU (`process.cpuUsage()`), the server's CPU, latency quantiles, spans
- * ended and exported, and the heap after a forced GC. Prints Markdown tables and writes
- * bench/results.json (or a temp file for a quick run).
+ * ended and exported, metric points recorded, and the heap after a forced GC. Prints Markdown
+ * tables and writes bench/results.json (or a temp file for a quick run). Then runs the in-memory
+ * hot-path bench (bench/hot-path.ts: interceptor alone, redaction, provider lookup) and stores its
+ * rows too.
+ *
+ * Honest or failing: every telemetry variant must record at least one span and one metric point
+ * per call in every round (warm-up included), and no undici diagnostics-channel subscriber may be
+ * left listening outside the peer's own rounds; otherwise the run exits non-zero (after writing
+ * what it measured, marked `"honest": false`).
  *
  * Environment: BENCH_QUICK=1 (a ~30 s smoke run), BENCH_ROUNDS=n, BENCH_VARIANTS=bare,ours,...,
- * BENCH_WORKLOADS=small,stream,..., BENCH_OUT=path. Needs `--expose-gc`; without it, re-runs
+ * BENCH_WORKLOADS=small,stream,..., BENCH_OUT=path, BENCH_HOT_PATH=0 (skip the hot path). Needs `--expose-gc`; without it, re-runs
  * itself with the flag. Profile: `npx node --expose-gc --cpu-prof --cpu-prof-dir=/tmp/prof
  * bench/run.ts` with BENCH_QUICK=1 BENCH_VARIANTS=ours, then `npx node bench/profile-summary.ts`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import { type RoundResult, renderTable, type Summary, summarize } from './report.ts';
+import { type HotPath, renderHotPath, runHotPath } from './hot-path.ts';
+import {
+  type RecordingRequirement,
+  type RoundResult,
+  recordingFailures,
+  renderHeadline,
+  renderTable,
+  type Summary,
+  summarize,
+} from './report.ts';
 import { quantile } from './stats.ts';
 import {
   createVariants,
@@ -128,6 +145,29 @@ function collectGarbage(): void {
   globalThis.gc?.();
 }
 
+/** The channels instrumentation-undici subscribes to; undici publishes on them only when someone listens. */
+const UNDICI_CHANNELS = [
+  'undici:request:create',
+  'undici:client:sendHeaders',
+  'undici:request:headers',
+  'undici:request:trailers',
+  'undici:request:error',
+].map((name) => diagnosticsChannel.channel(name));
+
+/** Throws when an undici diagnostics channel has a subscriber outside the peer's own window. */
+function assertChannelsQuiet(when: string): void {
+  const listening = UNDICI_CHANNELS.filter((channel) => channel.hasSubscribers).map((c) => String(c.name));
+  if (listening.length > 0) {
+    throw new Error(`${when}: undici diagnostics channels still have subscribers (${listening.join(', ')})`);
+  }
+}
+
+function requirements(variants: readonly Variant[]): Map<VariantName, RecordingRequirement> {
+  return new Map(
+    variants.filter((v) => v.records.spans || v.records.metrics).map((v) => [v.name, v.records]),
+  );
+}
+
 async function measure(
   variant: Variant,
   workload: Workload,
@@ -135,9 +175,11 @@ async function measure(
   round: number,
 ): Promise<RoundResult> {
   collectGarbage();
+  assertChannelsQuiet(`before ${variant.name} on ${workload.name}`);
   const serverBefore = await serverStats(origin);
   const spansBefore = variant.spansEnded();
   const exportedBefore = variant.spansExported();
+  const pointsBefore = variant.metricPointsRecorded();
   variant.activate();
   const cpuBefore = process.cpuUsage();
   const start = performance.now();
@@ -179,6 +221,7 @@ async function measure(
     rssGrowthMB: sample.rssGrowth / MB,
     spansEnded: variant.spansEnded() - spansBefore,
     spansExported: variant.spansExported() - exportedBefore,
+    metricPoints: variant.metricPointsRecorded() - pointsBefore,
     otlpBytes: serverAfter.otlp.bytes - serverBefore.otlp.bytes,
     statuses: sample.statuses,
   };
@@ -229,14 +272,34 @@ async function main(): Promise<void> {
   );
 
   const began = performance.now();
+  const required = requirements(variants);
+  // Warm-up, checked like a round: a variant that records nothing fails the run within seconds.
   for (const workload of workloads) {
     for (const variant of variants) {
+      assertChannelsQuiet(`before the warm-up of ${variant.name}`);
+      const spansBefore = variant.spansEnded();
+      const pointsBefore = variant.metricPointsRecorded();
       variant.activate();
-      await workload.run(variant.dispatcher, server.origin, WARM_UP_SCALE);
+      const sample = await workload.run(variant.dispatcher, server.origin, WARM_UP_SCALE);
       await variant.flush();
       variant.deactivate();
+      const failures = recordingFailures(
+        [
+          {
+            workload: workload.name,
+            variant: variant.name,
+            round: -1,
+            calls: sample.calls,
+            spansEnded: variant.spansEnded() - spansBefore,
+            metricPoints: variant.metricPointsRecorded() - pointsBefore,
+          },
+        ],
+        required,
+      );
+      if (failures.length > 0) throw new Error(`warm-up: ${failures.join('; ')}`);
     }
   }
+  assertChannelsQuiet('after the warm-up');
   const results: RoundResult[] = [];
   const loads: number[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -253,6 +316,18 @@ async function main(): Promise<void> {
     );
   }
 
+  const failures = recordingFailures(results, required);
+  const networkSeconds = (performance.now() - began) / 1000;
+
+  let hotPath: HotPath | undefined;
+  if (process.env.BENCH_HOT_PATH !== '0') {
+    const hotBegan = performance.now();
+    hotPath = await runHotPath({ quick });
+    console.log(
+      `hot path done in ${((performance.now() - hotBegan) / 1000).toFixed(0)} s\n\n${renderHotPath(hotPath)}`,
+    );
+  }
+
   const summaries = summarize(results);
   const tables = workloads.map((workload) =>
     renderTable(
@@ -263,6 +338,10 @@ async function main(): Promise<void> {
     ),
   );
   console.log(`\n${tables.join('\n\n')}\n`);
+  console.log(
+    `### Headline: medians, ratios to bare in the same round\n\n${renderHeadline(workloads, summaries)}\n`,
+  );
+  const seconds = (performance.now() - began) / 1000;
   const out =
     process.env.BENCH_OUT ??
     (quick
@@ -270,33 +349,66 @@ async function main(): Promise<void> {
       : fileURLToPath(new URL('./results.json', import.meta.url)));
   writeFileSync(
     out,
-    `${JSON.stringify(report({ ...info, loadAverageAfterEachRound: loads }, variants, skipped, workloads, summaries, results), null, 2)}\n`,
+    `${JSON.stringify(
+      report({
+        info: { ...info, loadAverageAfterEachRound: loads },
+        durationSeconds: { network: networkSeconds, total: seconds },
+        failures,
+        variants,
+        skipped,
+        workloads,
+        summaries,
+        hotPath,
+        results,
+      }),
+      null,
+      2,
+    )}\n`,
   );
-  console.log(`wrote ${out} after ${((performance.now() - began) / 1000).toFixed(0)} s`);
+  console.log(
+    `wrote ${out} after ${seconds.toFixed(0)} s (loopback rounds ${networkSeconds.toFixed(0)} s, hot path ${(seconds - networkSeconds).toFixed(0)} s)`,
+  );
 
   for (const variant of variants) await variant.close();
   await statsAgent.close();
   server.child.kill();
+  if (failures.length > 0) {
+    console.error(`\nNOT HONEST: a telemetry variant did not record every call:\n- ${failures.join('\n- ')}`);
+    process.exitCode = 1;
+  }
 }
 
-function report(
-  info: ReturnType<typeof machine> & { loadAverageAfterEachRound: number[] },
-  variants: readonly Variant[],
-  skipped: readonly string[],
-  workloads: readonly Workload[],
-  summaries: readonly Summary[],
-  results: readonly RoundResult[],
-) {
+interface ReportInput {
+  readonly info: ReturnType<typeof machine> & { loadAverageAfterEachRound: number[] };
+  readonly durationSeconds: { readonly network: number; readonly total: number };
+  readonly failures: readonly string[];
+  readonly variants: readonly Variant[];
+  readonly skipped: readonly string[];
+  readonly workloads: readonly Workload[];
+  readonly summaries: readonly Summary[];
+  readonly hotPath: HotPath | undefined;
+  readonly results: readonly RoundResult[];
+}
+
+function report(input: ReportInput) {
   return {
-    machine: info,
+    machine: input.info,
     quick,
     rounds,
     sizes,
-    variants: variants.map((v) => ({ name: v.name, label: VARIANT_LABELS[v.name] })),
-    skipped,
-    workloads: workloads.map((w) => ({ name: w.name, title: w.title, client: w.client })),
-    summaries,
-    roundResults: results,
+    durationSeconds: input.durationSeconds,
+    honest: input.failures.length === 0,
+    recordingFailures: input.failures,
+    variants: input.variants.map((v) => ({
+      name: v.name,
+      label: VARIANT_LABELS[v.name],
+      records: v.records,
+    })),
+    skipped: input.skipped,
+    workloads: input.workloads.map((w) => ({ name: w.name, title: w.title, client: w.client })),
+    summaries: input.summaries,
+    hotPath: input.hotPath ?? null,
+    roundResults: input.results,
   };
 }
 

@@ -10,13 +10,18 @@
  * variant's round. The peer subscribes to undici's diagnostics channels process-wide, so it is
  * enabled only around its own rounds; with no subscriber undici publishes nothing, so the other
  * variants are unaffected.
+ *
+ * The peer is constructed ENABLED and then toggled with `disable()`/`enable()`: constructed with
+ * `enabled: false`, `enable()` subscribes to the channels but its request hook still reads the
+ * config flag and records nothing (a no-op peer). bench/run.ts checks after every round that each
+ * telemetry variant recorded at least one span and one metric point per call.
  */
 import { context, propagation } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { type ExportResult, ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { DataPointType, MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import {
   BatchSpanProcessor,
   type ReadableSpan,
@@ -51,6 +56,10 @@ export interface Variant {
   spansEnded(): number;
   /** Spans the exporter accepted so far (cumulative). */
   spansExported(): number;
+  /** Metric points recorded so far (cumulative, as of the last `flush()`); see `countMetricPoints`. */
+  metricPointsRecorded(): number;
+  /** What this variant must record per call: bare records nothing, every other variant spans and metrics. */
+  readonly records: { readonly spans: boolean; readonly metrics: boolean };
   close(): Promise<void>;
 }
 
@@ -108,6 +117,27 @@ export interface Sdk {
   readonly reader: MetricReader;
 }
 
+/**
+ * Metric points recorded so far, from one cumulative collection: the `count` of every histogram
+ * data point (exactly one per `record()` call). Counters and gauges are not counted: a counter's
+ * value is a sum, not a number of calls. Every variant's per-call instruments are histograms
+ * (the peer's `http.client.request.duration`; ours also `gen_ai.client.*`).
+ */
+export function countMetricPoints(collected: ResourceMetrics): number {
+  let points = 0;
+  for (const scope of collected.scopeMetrics) {
+    for (const metric of scope.metrics) {
+      if (
+        metric.dataPointType === DataPointType.HISTOGRAM ||
+        metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM
+      ) {
+        for (const point of metric.dataPoints) points += point.value.count;
+      }
+    }
+  }
+  return points;
+}
+
 /** A TracerProvider (spans counted, then dropped or exported) and a MeterProvider with a manual reader. */
 export function createSdk(exporter: SpanExporter = new CountingExporter(), batch = false): Sdk {
   const counting = exporter instanceof CountingExporter ? exporter : new CountingExporter(exporter);
@@ -131,19 +161,23 @@ function variant(
   telemetry: Sdk | undefined,
   hooks: { activate?: () => void; deactivate?: () => void } = {},
 ): Variant {
+  let metricPoints = 0;
   return {
     name,
     dispatcher,
+    records: { spans: telemetry !== undefined, metrics: telemetry !== undefined },
     activate: hooks.activate ?? (() => {}),
     deactivate: hooks.deactivate ?? (() => {}),
     async flush() {
       if (!telemetry) return;
       await telemetry.tracerProvider.forceFlush();
-      const { errors } = await telemetry.reader.collect();
+      const { resourceMetrics, errors } = await telemetry.reader.collect();
       if (errors.length > 0) throw new Error(`metric collection failed for ${name}: ${errors.join('; ')}`);
+      metricPoints = countMetricPoints(resourceMetrics);
     },
     spansEnded: () => telemetry?.ends.ended ?? 0,
     spansExported: () => telemetry?.exporter.exported ?? 0,
+    metricPointsRecorded: () => metricPoints,
     async close() {
       await dispatcher.close();
       await telemetry?.tracerProvider.shutdown();
@@ -176,12 +210,14 @@ function build(name: VariantName, otlpUrl: string): Variant | string {
       return variant(name, new Agent(AGENT_OPTIONS), undefined);
     case 'undici-instr': {
       const telemetry = createSdk();
+      // Constructed enabled (the default): with `enabled: false` its request hook records nothing,
+      // whatever enable() does later. Disabled at once so that it listens only in its own rounds.
       const instrumentation = new UndiciInstrumentation({
-        enabled: false,
         headersToSpanAttributes: { responseHeaders: ['x-request-id'] },
       });
       instrumentation.setTracerProvider(telemetry.tracerProvider);
       instrumentation.setMeterProvider(telemetry.meterProvider);
+      instrumentation.disable();
       return variant(name, new Agent(AGENT_OPTIONS), telemetry, {
         activate: () => instrumentation.enable(),
         deactivate: () => instrumentation.disable(),
