@@ -149,6 +149,75 @@ describe('errorTypeOf on constructed values', () => {
     expect(errorCodesOf(hostile)).toEqual([]);
   });
 
+  it('follows exactly 8 links of a cause chain: the 8th is read, the 9th is not', () => {
+    const chainOf = (links: number): unknown => {
+      let err: unknown = Object.assign(new Error('root'), { code: 'ECONNRESET' });
+      for (let i = 1; i < links; i++) err = new Error('wrap', { cause: err });
+      return err;
+    };
+    expect(errorTypeOf(chainOf(8))).toBe('ECONNRESET');
+    expect(errorCodesOf(chainOf(8))).toEqual(['ECONNRESET']);
+    expect(errorTypeOf(chainOf(9))).toBe(ERROR_TYPE_OTHER);
+    expect(errorCodesOf(chainOf(9))).toEqual([]);
+  });
+
+  it('lists each code of a cyclic cause chain once', () => {
+    const a = Object.assign(new Error('a'), { code: 'UND_ERR_SOCKET' });
+    const b = Object.assign(new Error('b', { cause: a }), { code: 'ECONNRESET' });
+    (a as { cause?: unknown }).cause = b;
+    expect(errorCodesOf(b)).toEqual(['ECONNRESET', 'UND_ERR_SOCKET']);
+  });
+
+  it('reads codes and names of callable error values too', () => {
+    const callable = Object.assign(() => undefined, { code: 'ECONNRESET' });
+    expect(errorTypeOf(callable)).toBe('ECONNRESET');
+    expect(errorCodesOf(new Error('wrap', { cause: callable }))).toEqual(['ECONNRESET']);
+  });
+
+  it.each([
+    ['a code with a lowercase prefix', { code: 'eCONNRESET' }],
+    ['a code with a lowercase suffix', { code: 'ECONNRESET_x' }],
+    ['a code of 65 characters', { code: `E${'A'.repeat(64)}` }],
+    ['a code that is an array', { code: ['ECONNRESET'] }],
+    ['a name that is an array', { name: ['SocketError'] }],
+    ['a name with a space', { name: 'Socket Error' }],
+  ])('ignores %s (only constant-like strings become error.type)', (_label, fields) => {
+    const err = Object.assign(new Error('x'), fields);
+    expect(errorTypeOf(err)).toBe(ERROR_TYPE_OTHER);
+    expect(errorCodesOf(err)).toEqual([]);
+  });
+
+  it('keeps a code of exactly 64 characters', () => {
+    const code = `E${'A'.repeat(63)}`;
+    expect(errorTypeOf(Object.assign(new Error('x'), { code }))).toBe(code);
+  });
+
+  it('isUserAbort: code ABORT_ERR or UND_ERR_ABORTED alone is an abort, whatever the name', () => {
+    expect(isUserAbort(Object.assign(new Error('x'), { code: 'ABORT_ERR' }))).toBe(true);
+    expect(isUserAbort(Object.assign(new Error('x'), { code: 'UND_ERR_ABORTED' }))).toBe(true);
+    expect(
+      isUserAbort(new Error('wrap', { cause: Object.assign(new Error('x'), { code: 'ABORT_ERR' }) })),
+    ).toBe(true);
+    expect(isUserAbort(Object.assign(new Error('x'), { code: 'ABORT' }))).toBe(false);
+  });
+
+  it('isUserAbort: an abort caused by a TimeoutError is a failure, wherever the TimeoutError sits', () => {
+    const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    // What an SDK throws when a timeout signal fired: an AbortError whose cause is the signal's reason.
+    const abortFromTimeout = Object.assign(new DOMException('This operation was aborted', 'AbortError'), {
+      cause: timeout,
+    });
+    expect(isUserAbort(abortFromTimeout)).toBe(false);
+    expect(isUserAbort(new Error('wrap', { cause: abortFromTimeout }))).toBe(false);
+    const undiciAbortFromTimeout = Object.assign(new Error('Request aborted', { cause: timeout }), {
+      code: 'UND_ERR_ABORTED',
+    });
+    expect(isUserAbort(undiciAbortFromTimeout)).toBe(false);
+    expect(isRetryableNetworkError(abortFromTimeout)).toBe(false);
+    // The same AbortError without the timeout beneath it is the application's own cancel.
+    expect(isUserAbort(new DOMException('This operation was aborted', 'AbortError'))).toBe(true);
+  });
+
   it('isUserAbort: custom abort reasons are not recognisable as aborts', () => {
     expect(isUserAbort(Object.assign(new Error('x'), { code: 'ABORT_ERR', name: 'AbortError' }))).toBe(true);
     expect(isUserAbort(new Error('cancelled by me'))).toBe(false);

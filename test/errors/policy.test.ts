@@ -7,6 +7,7 @@ import {
   isRetryableStatus,
   isRetryableStreamError,
   isSpendCap,
+  RETRYABLE_NETWORK_ERROR_CODES,
   RETRYABLE_STREAM_ERROR_CODES,
   statusRule,
 } from '../../src/errors/policy.ts';
@@ -61,6 +62,13 @@ describe('status rules (the seeds retry tables)', () => {
     expect(statusRule(200)).toBeUndefined();
   });
 
+  it('covers 400..599 exactly', () => {
+    expect(statusRule(399)).toBeUndefined();
+    expect(statusRule(400)).toEqual({ retryable: false, maxRetries: 0, baseDelayMs: 0 });
+    expect(statusRule(599)).toEqual({ retryable: true, maxRetries: 2, baseDelayMs: 1000 });
+    expect(statusRule(600)).toBeUndefined();
+  });
+
   it('is frozen', () => {
     expect(Object.isFrozen(DEFAULT_STATUS_RULES)).toBe(true);
     expect(Object.isFrozen(DEFAULT_STATUS_RULES[429])).toBe(true);
@@ -82,6 +90,22 @@ describe('isSpendCap', () => {
     [503, error('budget_exceeded', 'budget'), false],
   ])('%d %j → %s', (status, providerError, expected) => {
     expect(isSpendCap(status, providerError)).toBe(expected);
+  });
+
+  it('reads runs of "_" and "-" in codes as one space', () => {
+    expect(isSpendCap(429, error('key_daily__cap', undefined))).toBe(true);
+    expect(isSpendCap(429, error('daily-_quota', undefined))).toBe(true);
+    expect(isSpendCap(429, error('INSUFFICIENT__QUOTA', undefined))).toBe(true);
+  });
+
+  it('never throws on a hostile error object', () => {
+    const hostile = new Proxy({} as ProviderError, {
+      get() {
+        throw new Error('boom');
+      },
+    });
+    expect(isSpendCap(429, hostile)).toBe(false);
+    expect(isRetryableHttpError(429, hostile)).toBe(true);
   });
 
   it('makes a spend-cap 429 not retryable', () => {
@@ -118,6 +142,38 @@ describe('isRetryableStreamError', () => {
 describe('isRetryableNetworkError (constructed errors; real ones in error-type.test.ts)', () => {
   const withCode = (code: string, cause?: unknown): Error =>
     Object.assign(new Error(code, { cause }), { code });
+
+  const RETRYABLE_NETWORK_CODES = [
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ECONNABORTED',
+    'EPIPE',
+    'ETIMEDOUT',
+    'ENETDOWN',
+    'ENETUNREACH',
+    'EHOSTDOWN',
+    'EHOSTUNREACH',
+    'EAI_AGAIN',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CLOSED',
+    'UND_ERR_CONNECT_TIMEOUT',
+  ];
+  it.each(RETRYABLE_NETWORK_CODES)("%s is retryable, alone and beneath fetch's TypeError", (code) => {
+    expect(isRetryableNetworkError(withCode(code))).toBe(true);
+    expect(isRetryableNetworkError(new TypeError('fetch failed', { cause: withCode(code) }))).toBe(true);
+  });
+
+  it('lists exactly the 13 retryable network codes', () => {
+    expect([...RETRYABLE_NETWORK_ERROR_CODES].sort()).toEqual([...RETRYABLE_NETWORK_CODES].sort());
+  });
+
+  it.each(['ENOTFOUND', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'CERT_HAS_EXPIRED', 'EPROTO'])(
+    '%s is not retryable',
+    (code) => {
+      expect(isRetryableNetworkError(withCode(code))).toBe(false);
+    },
+  );
+
   it.each([
     ['ECONNRESET', withCode('ECONNRESET'), true],
     [
