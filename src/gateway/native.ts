@@ -12,7 +12,7 @@ import { GEMINI } from './wire-gemini.ts';
 import { OLLAMA } from './wire-ollama.ts';
 
 export type NativeProvider = 'anthropic' | 'gemini' | 'ollama' | 'bedrock';
-export type NativeOp = 'chat' | 'generate' | 'embed' | 'count_tokens';
+export type NativeOp = 'chat' | 'generate' | 'embed' | 'batch_embed' | 'count_tokens';
 /** A body piece: text (SSE, NDJSON, JSON) or bytes (Bedrock event stream). */
 export type Piece = string | Uint8Array;
 type Headers = Readonly<Record<string, string>>;
@@ -41,6 +41,8 @@ export interface NativeCall {
   /** Prompt tokens served from the prompt cache (Anthropic `cache_read_input_tokens`). */
   readonly cachedTokens: number;
   readonly jsonArray: boolean;
+  /** How many inputs a batch asks for (Gemini batchEmbedContents `requests`); else 1. */
+  readonly inputs: number;
 }
 
 /** A provider error: HTTP status, the provider's code (type, status string, exception name), message. */
@@ -95,13 +97,14 @@ export const WIRES: Readonly<Record<NativeProvider, NativeWire>> = {
 };
 
 const GEMINI_ROUTE =
-  /^\/(?:v1|v1beta|v1beta1|v1alpha)\/(?:projects\/[^/]+\/locations\/[^/]+\/)?(?:publishers\/google\/)?models\/([^/:]+):(generateContent|streamGenerateContent|countTokens|embedContent)$/;
+  /^\/(?:v1|v1beta|v1beta1|v1alpha)\/(?:projects\/[^/]+\/locations\/[^/]+\/)?(?:publishers\/google\/)?models\/([^/:]+):(generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents)$/;
 const BEDROCK_ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
 const GEMINI_OPS: Readonly<Record<string, NativeOp>> = {
   generateContent: 'chat',
   streamGenerateContent: 'chat',
   countTokens: 'count_tokens',
   embedContent: 'embed',
+  batchEmbedContents: 'batch_embed',
 };
 
 function decoded(text: string): string {

@@ -212,6 +212,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
           promptTokens,
           cachedTokens: bodyText.includes('"cache_control"') ? promptTokens - 1 : 0,
           jsonArray: native.jsonArray,
+          inputs: Array.isArray(body.requests) ? body.requests.length : 1,
         };
         const wire = WIRES[native.provider];
         plan = planNative(choice.scenario, { wire, call, stream, firstChunkDelayMs, now });

@@ -1,6 +1,6 @@
 /**
  * Gemini API and Vertex AI (`…/models/{model}:generateContent`, `:streamGenerateContent`,
- * `:countTokens`, `:embedContent`) for the mock gateway: a GenerateContentResponse with
+ * `:countTokens`, `:embedContent`, `:batchEmbedContents`) for the mock gateway: a GenerateContentResponse with
  * candidates, `finishReason`, `usageMetadata`, `modelVersion` and `responseId`; the stream as
  * `?alt=sse` frames (CRLF-delimited, as Google sends them) ending after the chunk whose candidate
  * carries `finishReason` (no `[DONE]`), or without `alt=sse` as one JSON array; errors
@@ -71,7 +71,10 @@ export const GEMINI: NativeWire = {
   jsonHeaders: { 'content-type': 'application/json; charset=UTF-8' },
   json(call) {
     if (call.op === 'count_tokens') return { totalTokens: call.promptTokens };
-    if (call.op === 'embed') return { embedding: { values: [0.0023, -0.0091, 0.0154, -0.0047] } };
+    const embedding = { values: [0.0023, -0.0091, 0.0154, -0.0047] };
+    if (call.op === 'embed') return { embedding };
+    if (call.op === 'batch_embed')
+      return { embeddings: Array.from({ length: call.inputs }, () => embedding) };
     return response(call, call.texts.join(''), true, call.texts.length);
   },
   opening() {
