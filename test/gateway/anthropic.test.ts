@@ -106,7 +106,7 @@ describe('Anthropic Messages through @anthropic-ai/sdk', () => {
     const error = await client.messages.create(BODY, scenario(name)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(errorClass);
     expect(error).toMatchObject({ status, type, requestID: expect.stringMatching(/^req_/) });
-    expect((error as Anthropic.APIError).error).toEqual({
+    expect((error as InstanceType<typeof Anthropic.APIError>).error).toEqual({
       type: 'error',
       error: { type, message: expect.any(String) },
     });

@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterAll(() => gateway.close());
 
 const config = (name?: string) => ({
-  httpOptions: { headers: name === undefined ? {} : { 'x-mock-scenario': name } },
+  httpOptions: { headers: name === undefined ? {} : ({ 'x-mock-scenario': name } as Record<string, string>) },
 });
 
 describe('Gemini through @google/genai', () => {
