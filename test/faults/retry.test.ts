@@ -191,6 +191,26 @@ describe.each<Client>(['fetch', 'undici.request'])(
       expect((await operationMetric())['error.type']).toBe('UND_ERR_SOCKET');
     });
 
+    it('a socket error mid-body, after the response reached the application: mid_stream', async () => {
+      script(async (response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write('{"id":"chatcmpl-1",');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        response.socket?.destroy();
+      });
+      const seen = await callWith(client, retrying());
+      expect(seen.errorCode).toMatch(/^(UND_ERR_SOCKET|ECONNRESET)$/);
+      expect(scripted.server.requests).toHaveLength(1);
+      const { operation, attempts } = await operationTrace();
+      for (const span of [...attempts, operation]) {
+        expect(span.attributes['error.type']).toMatch(/^(UND_ERR_SOCKET|ECONNRESET)$/);
+        expect(span.attributes['llm.error.phase']).toBe('mid_stream');
+        expect(span.attributes['llm.aborted']).toBeUndefined();
+        expect(span.status.code).toBe(SpanStatusCode.ERROR);
+      }
+      expect((await operationMetric())['llm.error.phase']).toBe('mid_stream');
+    });
+
     it("the application's abort during a backoff wait stays an abort", async () => {
       script(json(503, { error: { code: 503, message: 'overloaded' } }));
       const abort = new AbortController();
@@ -326,6 +346,18 @@ describe('an error body over the 64 KiB hold-back limit', () => {
     const seen = await callWith('fetch', retrying({ ...FAST, maxAttempts: 2 }));
     expect(seen).toEqual({ status: 503, text: JSON.stringify(last) });
     expect(scripted.server.requests).toHaveLength(2);
+  });
+
+  it('a 429 is judged by its status too (a spend cap would not be readable either) and resent', async () => {
+    script(huge(429), json(200, OK));
+    const seen = await callWith('fetch', retrying());
+    expect(seen.status).toBe(200);
+    const { attempts } = await operationTrace();
+    expect(attempts[0]?.attributes).toMatchObject({
+      'error.type': '429',
+      'llm.error.retryable': true,
+    });
+    expect(attempts[0]?.attributes['llm.error.spend_cap']).toBeUndefined();
   });
 
   it('a 400 is not resent: the application gets the whole body', async () => {
