@@ -4,6 +4,8 @@
  * anything goes wrong it prints one warning line to stderr and the application runs without
  * telemetry.
  */
+// First: records undici's global dispatcher slots before anything loads undici 8 (see the module).
+import '../dispatcher/global-snapshot.ts';
 import { INSTRUMENTATION_NAME } from '../version.ts';
 import { startTelemetry } from './start-telemetry.ts';
 
