@@ -153,15 +153,45 @@ export class Attempt {
   failed(error: unknown): void {
     if (this.#ending) return;
     this.#ending = true;
-    const outcome = this.#outcome;
     // A reason that is not an Error is the application's: `body.cancel('done')`, or undici
     // cancelling a body that was garbage collected unread.
     if (isUserAbort(error) || !(error instanceof Error)) {
-      outcome.aborted = true;
-    } else if (outcome.errorType === undefined) {
-      this.#recordFailure(error);
+      this.#applicationStopped();
+      return;
     }
+    if (this.#outcome.errorType === undefined) this.#recordFailure(error);
     this.#decoder?.destroy();
+    this.#recordStreamProgress();
+    this.#end();
+  }
+
+  /**
+   * The application stopped reading. SDKs do that as soon as they have seen a stream's terminal or
+   * error event, often before the end of the body arrives: then the stream's own ending is the
+   * outcome. Only a stop before any terminal event is an abort. A compressed stream's decoder is
+   * drained first, since the application may have decoded further than telemetry had.
+   */
+  #applicationStopped(): void {
+    const decoder = this.#decoder;
+    if (!decoder) {
+      this.#settleStopped();
+      return;
+    }
+    decoder.end().then(
+      () => this.#guarded('stream_decode', () => this.#settleStopped()),
+      (error: unknown) => {
+        this.#runtime.failed('stream_decode', error);
+        this.#guarded('stream_decode', () => this.#settleStopped());
+      },
+    );
+  }
+
+  #settleStopped(): void {
+    if (this.#stream?.terminated) {
+      this.#completeBody();
+      return;
+    }
+    this.#outcome.aborted = true;
     this.#recordStreamProgress();
     this.#end();
   }
@@ -184,7 +214,7 @@ export class Attempt {
     outcome.errorMessage = messageOf(error);
     outcome.phase = status === undefined ? ERROR_PHASE_IMMEDIATE : ERROR_PHASE_MID_STREAM;
     outcome.retryable = status === undefined && isRetryableNetworkError(error);
-    if (this.#stream) this.#truncated(outcome.errorType);
+    if (this.#isLlmStream()) this.#truncated(outcome.errorType);
   }
 
   #startStream(): void {
@@ -234,7 +264,9 @@ export class Attempt {
       this.#describeErrorBody();
     } else if (stream) {
       stream.end();
-      if (outcome.errorType === undefined && !stream.completed) {
+      outcome.streamTerminated = stream.terminated;
+      // Only a stream we understand can be cut short; any other event stream (MCP) ends when it likes.
+      if (outcome.errorType === undefined && !stream.completed && this.#isLlmStream()) {
         outcome.errorType = ERROR_TYPE_STREAM_TRUNCATED;
         outcome.phase = ERROR_PHASE_MID_STREAM;
         outcome.retryable = false;
@@ -316,6 +348,12 @@ export class Attempt {
     outcome.spendCap = description.spendCap;
     outcome.errorProvider = description.provider;
     outcome.errorProviderRequestId = description.providerRequestId;
+  }
+
+  /** An LLM stream by its route or by its events (see StreamObserver.isLlmStream). */
+  #isLlmStream(): boolean {
+    const stream = this.#stream;
+    return stream !== undefined && (this.#operation.operationName !== undefined || stream.isLlmStream);
   }
 
   #decodedCopy(copy: BoundedCopy, limit: number): string | undefined {

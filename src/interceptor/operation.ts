@@ -169,7 +169,9 @@ export class Operation implements OperationListener {
     this.#ended = true;
     try {
       const last = this.#last;
-      const outcome = last && this.#abortedByApplication ? { ...last, aborted: true } : last;
+      // An application that gave up after the stream's terminal event did not abort the call.
+      const outcome =
+        last && this.#abortedByApplication && !last.streamTerminated ? { ...last, aborted: true } : last;
       this.#span.setAttribute(ATTR_LLM_RETRY_ATTEMPTS, this.#attempts);
       if (outcome) {
         this.#span.setAttributes(outcomeAttributes(outcome, this.operationName !== undefined));

@@ -49,6 +49,8 @@ export interface AttemptOutcome {
   errorProvider: string | undefined;
   errorProviderRequestId: string | undefined;
   aborted: boolean;
+  /** A stream's terminal or error event was seen: its outcome stands whoever closed the body afterwards. */
+  streamTerminated: boolean;
   /** Stream progress: data events and body bytes seen (streams only). */
   streamChunks: number | undefined;
   bytesReceived: number | undefined;
@@ -70,6 +72,7 @@ export function emptyOutcome(): AttemptOutcome {
     errorProvider: undefined,
     errorProviderRequestId: undefined,
     aborted: false,
+    streamTerminated: false,
     streamChunks: undefined,
     bytesReceived: undefined,
     linesDropped: undefined,

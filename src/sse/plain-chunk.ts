@@ -16,11 +16,12 @@ const DONE_VALUE = '[DONE]';
 const TYPE_FRAME = '{"type"';
 /**
  * Anything that may matter, in one regular expression (V8 compiles it; several `includes` calls
- * cost more): an `"error"` or `"success"` key, or a `finish_reason`/`usage` whose value is not
- * `null`. Matched on key tails, which is faster and errs only towards the slow path (`"mirror"`,
- * `"message": {`).
+ * cost more): an `"error"` or `"success"` key, a `finish_reason`/`finishReason` (Gemini) or `usage`
+ * whose value is not `null`, or Gemini's `usageMetadata`. Matched on key tails, which is faster and
+ * errs only towards the slow path (`"mirror"`, `"message": {`). Each alternative starts with a
+ * literal and has at most one `\s*` run between literals: linear time.
  */
-const MAY_MATTER = /rror"|uccess"|_reason"\s*:\s*[^n\s]|age"\s*:\s*[^n\s]/;
+const MAY_MATTER = /rror"|uccess"|eason"\s*:\s*[^n\s]|age"\s*:\s*[^n\s]|Metadata"/;
 
 /** Data events in a plain chunk, or -1 when the chunk needs the full parser. */
 export function countPlainEvents(bytes: Buffer): number {

@@ -74,6 +74,9 @@ const ERROR_KEY = key('"error"', 'rror"');
 const SUCCESS_KEY = key('"success"', 'uccess"');
 const FINISH_REASON_KEY = key('"finish_reason"', '_reason"');
 const USAGE_KEY = key('"usage"', 'ge"');
+const GEMINI_FINISH_REASON_KEY = key('"finishReason"', 'Reason"');
+const GEMINI_USAGE_KEY = key('"usageMetadata"', 'Metadata"');
+const JSON_RPC_KEY = key('"jsonrpc"', 'sonrpc"');
 const CONTENT_KEYS = [
   key('"content"', 'ntent"'),
   key('"text"', 'ext"'),
@@ -94,11 +97,28 @@ function codeOf(value: unknown): string | undefined {
   return undefined;
 }
 
+/** A code that is a word, not a number: `"context_length_exceeded"`, not `429` or `"429"`. */
+function textualCodeOf(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  const first = value.charCodeAt(0);
+  return first >= 0x30 && first <= 0x39 ? undefined : value;
+}
+
+/**
+ * The error's code: a textual `code` (OpenAI), else a textual `status` (Gemini's `RESOURCE_EXHAUSTED`)
+ * or `type` (Anthropic's `overloaded_error`, LiteLLM's `throttling_error` beside `"code":"429"`),
+ * else a numeric code as a string, else `fallbackCode`.
+ */
 function describeError(error: unknown, fallbackCode: string): { code: string; message: string | undefined } {
   if (typeof error === 'string') return { code: fallbackCode, message: error === '' ? undefined : error };
   if (!isObject(error)) return { code: fallbackCode, message: undefined };
   return {
-    code: codeOf(error.code) ?? codeOf(error.type) ?? fallbackCode,
+    code:
+      textualCodeOf(error.code) ??
+      textualCodeOf(error.status) ??
+      textualCodeOf(error.type) ??
+      codeOf(error.code) ??
+      fallbackCode,
     message: typeof error.message === 'string' ? error.message : undefined,
   };
 }
@@ -174,7 +194,9 @@ function mayMatter(data: string): boolean {
     findKey(data, ERROR_KEY, 0) !== -1 ||
     findKey(data, SUCCESS_KEY, 0) !== -1 ||
     hasNonNullValue(data, FINISH_REASON_KEY) ||
-    hasNonNullValue(data, USAGE_KEY)
+    hasNonNullValue(data, USAGE_KEY) ||
+    hasNonNullValue(data, GEMINI_FINISH_REASON_KEY) ||
+    findKey(data, GEMINI_USAGE_KEY, 0) !== -1
   );
 }
 
@@ -203,6 +225,10 @@ export class StreamObserver {
   #chunkIndex = 0;
   #sawDone = false;
   #sawFinish = false;
+  /** An event only an LLM stream sends was seen (see `isLlmStream`). */
+  #recognized = false;
+  /** A JSON-RPC message was seen: an MCP stream, whose errors are not ours to report. */
+  #jsonRpc = false;
   /** The first data event was parsed (for the response id and model). */
   #parsedFirst = false;
   #errorsReported = 0;
@@ -238,6 +264,21 @@ export class StreamObserver {
    */
   get completed(): boolean {
     return this.#sawDone || this.#sawFinish;
+  }
+  /**
+   * The stream said how it ends: it completed (see `completed`) or reported an error. After that, a
+   * client that stops reading and cancels the body has not aborted anything.
+   */
+  get terminated(): boolean {
+    return this.completed || this.#errorsReported > 0;
+  }
+  /**
+   * Its events are an LLM stream's: `[DONE]`, chat or completion chunks (`choices`), Responses
+   * events, Anthropic Messages events, Gemini chunks (`candidates`, `usageMetadata`). Any other
+   * `text/event-stream` (MCP, notifications) may end whenever it likes.
+   */
+  get isLlmStream(): boolean {
+    return this.#recognized && !this.#jsonRpc;
   }
   get responseId(): string | undefined {
     return this.#responseId;
@@ -333,6 +374,7 @@ export class StreamObserver {
     const data = event.data;
     if (data === DONE) {
       this.#sawDone = true;
+      this.#recognized = true;
       return;
     }
     const index = this.#chunkIndex++;
@@ -356,14 +398,42 @@ export class StreamObserver {
         return;
       case 'response.created':
       case 'response.in_progress':
+        this.#recognized = true;
         if (this.#responseId === undefined) this.#readResponse(this.#parse(data)?.response);
         return;
       case 'response.completed':
       case 'response.incomplete':
       case 'response.failed':
+        this.#recognized = true;
         this.#onResponseFinished(type, data, index);
         return;
+      // Anthropic Messages: identity and input usage first, stop reason and output usage last.
+      case 'message_start':
+        this.#recognized = true;
+        this.#readResponse(this.#parse(data)?.message);
+        return;
+      case 'message_delta':
+        this.#recognized = true;
+        this.#onMessageDelta(data);
+        return;
+      case 'message_stop':
+        this.#recognized = true;
+        this.#sawFinish = true;
+        return;
+      case 'content_block_start':
+      case 'content_block_delta':
+      case 'content_block_stop':
+        this.#recognized = true;
+        if (this.#firstChunkAt === undefined && carriesContent(data)) this.#firstChunkAt = this.#now();
+        return;
+      case 'ping':
+        return;
       default:
+        if (type.startsWith('response.')) {
+          this.#recognized = true;
+          if (type.endsWith('.delta')) this.#firstChunkAt ??= this.#now();
+          return;
+        }
         if (type.endsWith('.delta')) {
           this.#firstChunkAt ??= this.#now();
           return;
@@ -372,8 +442,19 @@ export class StreamObserver {
     }
   }
 
+  #onMessageDelta(data: string): void {
+    const frame = this.#parse(data);
+    if (frame === undefined) return;
+    const delta = frame.delta;
+    const reason = isObject(delta) ? delta.stop_reason : undefined;
+    if (typeof reason === 'string' && reason !== '') this.#finishReasons.set(0, reason);
+    this.#readUsage(frame.usage);
+  }
+
   #onErrorEvent(data: string, index: number): void {
     const payload = parseObject(data);
+    if (payload?.jsonrpc !== undefined) this.#jsonRpc = true;
+    if (this.#jsonRpc) return;
     if (payload === undefined) {
       this.#report(STREAM_ERROR_CODE_UNSPECIFIED, data === '' ? undefined : data, index);
       return;
@@ -411,11 +492,15 @@ export class StreamObserver {
   }
 
   #interpretChunk(chunk: JsonObject, index: number): void {
+    if (chunk.jsonrpc !== undefined) this.#jsonRpc = true;
+    if (this.#jsonRpc) return;
     this.#readIdentity(chunk);
     this.#readUsage(chunk.usage);
+    if (Array.isArray(chunk.candidates) || isObject(chunk.usageMetadata)) this.#interpretGemini(chunk);
     let choiceErrors = 0;
     const choices = chunk.choices;
     if (Array.isArray(choices)) {
+      this.#recognized = true;
       for (let position = 0; position < choices.length; position++) {
         const choice: unknown = choices[position];
         if (!isObject(choice)) continue;
@@ -437,17 +522,55 @@ export class StreamObserver {
     if (error !== undefined) this.#report(error.code, error.message, index);
   }
 
+  /** A Gemini `streamGenerateContent?alt=sse` chunk: finish reasons, `usageMetadata`, identity. */
+  #interpretGemini(chunk: JsonObject): void {
+    this.#recognized = true;
+    const candidates = chunk.candidates;
+    if (Array.isArray(candidates)) {
+      for (let position = 0; position < candidates.length; position++) {
+        const candidate: unknown = candidates[position];
+        if (!isObject(candidate)) continue;
+        const reason = candidate.finishReason;
+        if (typeof reason !== 'string' || reason === '') continue;
+        const index = Number.isSafeInteger(candidate.index) ? (candidate.index as number) : position;
+        this.#finishReasons.set(index, reason);
+        this.#sawFinish = true;
+      }
+    }
+    const usage = chunk.usageMetadata;
+    if (isObject(usage)) {
+      const input = usage.promptTokenCount;
+      const output = usage.candidatesTokenCount;
+      if (typeof input === 'number' && Number.isFinite(input)) this.#inputTokens = input;
+      if (typeof output === 'number' && Number.isFinite(output)) this.#outputTokens = output;
+    }
+    if (this.#responseId === undefined && typeof chunk.responseId === 'string')
+      this.#responseId = chunk.responseId;
+    if (this.#responseModel === undefined && typeof chunk.modelVersion === 'string')
+      this.#responseModel = chunk.modelVersion;
+  }
+
   #readIdentity(source: JsonObject): void {
     if (this.#responseId === undefined && typeof source.id === 'string') this.#responseId = source.id;
     if (this.#responseModel === undefined && typeof source.model === 'string')
       this.#responseModel = source.model;
   }
 
+  /**
+   * OpenAI `prompt_tokens`/`completion_tokens`, else `input_tokens`/`output_tokens` (Responses,
+   * Anthropic). Anthropic counts cache reads and writes apart from `input_tokens`; they are input
+   * tokens too, so they are added (OpenAI's cached tokens are already inside `prompt_tokens`).
+   */
   #readUsage(usage: unknown): void {
     if (!isObject(usage)) return;
-    const input = usage.prompt_tokens ?? usage.input_tokens;
+    let input = usage.prompt_tokens ?? usage.input_tokens;
     const output = usage.completion_tokens ?? usage.output_tokens;
-    if (typeof input === 'number' && Number.isFinite(input)) this.#inputTokens = input;
+    if (typeof input === 'number' && Number.isFinite(input)) {
+      for (const cached of [usage.cache_creation_input_tokens, usage.cache_read_input_tokens]) {
+        if (typeof cached === 'number' && Number.isFinite(cached)) input += cached;
+      }
+      this.#inputTokens = input;
+    }
     if (typeof output === 'number' && Number.isFinite(output)) this.#outputTokens = output;
   }
 
