@@ -17,7 +17,6 @@ function read(value: unknown, key: 'code' | 'name' | 'cause'): unknown {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
   try {
     return (value as Record<string, unknown>)[key];
-    // Stryker disable next-line BlockStatement: equivalent, an empty catch block also returns undefined.
   } catch {
     return undefined;
   }

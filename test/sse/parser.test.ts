@@ -1,7 +1,7 @@
 import { createParser } from 'eventsource-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type SseEvent, SseParser } from '../../src/sse/parser.ts';
+import { asBuffer, type SseEvent, SseParser } from '../../src/sse/parser.ts';
 
 interface Parsed {
   events: SseEvent[];
@@ -173,6 +173,151 @@ describe('SseParser: the event-stream rules', () => {
     expect(() => new SseParser({ onEvent: () => {}, maxLineBytes: 0 })).toThrow(
       'SseParser: maxLineBytes must be a positive integer, got 0',
     );
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      expect(() => new SseParser({ onEvent: () => {}, maxLineBytes: bad })).toThrow(RangeError);
+    }
+    expect(parseChunks([Buffer.from('data:x\n\n')], 1).events).toEqual([]);
+  });
+
+  it('ignores empty chunks', () => {
+    expect(parse('data: a', '', '\n', '', '\n')).toEqual([ev('a')]);
+  });
+
+  it('reads field names exactly (case and spelling)', () => {
+    expect(
+      parse(
+        'Data: no\ndatA: no\nevent: e\ndata: yes\n\n',
+        'Event: x\nevenT: x\nId: 9\niD: 9\nid: 1\ndata: b\n\n',
+      ),
+    ).toEqual([ev('yes', 'e'), ev('b', undefined, '1')]);
+    expect(parse('dat: x\ndata2: x\ndata\n\n')).toEqual([ev('')]);
+    expect(parse('dbta: x\ndasa: x\ndatb: x\neventy: x\nevant: x\ni: x\nidd: x\nxd: x\nie: x\n\n')).toEqual(
+      [],
+    );
+    expect(
+      parse('data: a\nfvent: x\newent: x\neveot: x\nevena: x\nxata: 1\ndxta: 1\ndaxa: 1\ndatx: 1\n\n'),
+    ).toEqual([ev('a')]);
+  });
+
+  it('keeps a value of only a colon or a space', () => {
+    expect(parse('data::\n\ndata:  \n\ndata\n\n')).toEqual([ev(':'), ev(' '), ev('')]);
+  });
+
+  it('takes the event name and id after the first colon, one leading space removed', () => {
+    expect(parse('event:  spaced\nid:  7\ndata: x\n\n')).toEqual([ev('x', ' spaced', ' 7')]);
+    expect(parse('event:a:b\nid:c:d\ndata:e:f\n\n')).toEqual([ev('e:f', 'a:b', 'c:d')]);
+  });
+
+  it('keeps the last event id once set, even through an empty id', () => {
+    expect(parse('id: 5\ndata: a\n\nid\ndata: b\n\n')).toEqual([
+      ev('a', undefined, '5'),
+      ev('b', undefined, ''),
+    ]);
+  });
+
+  it('reads an event split after a lone CR followed by more text in the next chunk', () => {
+    expect(parse('data: a\r', 'data: b\r', '\r')).toEqual([ev('a\nb')]);
+    expect(parse('data: a\r', '\n', '\r\n')).toEqual([ev('a')]);
+  });
+});
+
+describe('SseParser: atEventBoundary', () => {
+  const fed = (...chunks: string[]): SseParser => {
+    const parser = new SseParser({ onEvent: () => {} });
+    for (const chunk of chunks) parser.feed(Buffer.from(chunk));
+    return parser;
+  };
+
+  it('is false before the first byte (a BOM may still come) and true after a complete event', () => {
+    expect(fed().atEventBoundary).toBe(false);
+    expect(fed('data: a\n\n').atEventBoundary).toBe(true);
+    expect(fed('data: a\n\n: keep-alive\n').atEventBoundary).toBe(true);
+    expect(fed('\n').atEventBoundary).toBe(true);
+  });
+
+  it('is false while anything is pending', () => {
+    expect(fed('data: a').atEventBoundary).toBe(false);
+    expect(fed('data: a\n').atEventBoundary).toBe(false);
+    expect(fed('event: x\n').atEventBoundary).toBe(false);
+    expect(fed('data: a\n\r').atEventBoundary).toBe(false);
+    expect(fed('\xef').atEventBoundary).toBe(false);
+    const dropping = new SseParser({ onEvent: () => {}, maxLineBytes: 4 });
+    dropping.feed(Buffer.from('data: 12345'));
+    expect(dropping.atEventBoundary).toBe(false);
+    dropping.feed(Buffer.from('\n'));
+    expect(dropping.atEventBoundary).toBe(true);
+  });
+
+  it('is true again once a CR line end is resolved, and false again after end()', () => {
+    expect(fed('data: a\n\r', '\n').atEventBoundary).toBe(true);
+    const parser = fed('data: a\n\n');
+    parser.end();
+    expect(parser.atEventBoundary).toBe(false);
+  });
+});
+
+describe('SseParser: memory held', () => {
+  it('holds nothing before a partial line, 256 bytes for a short one, never more than maxLineBytes', () => {
+    const parser = new SseParser({ onEvent: () => {} });
+    expect(parser.retainedBytes).toBe(0);
+    parser.feed(Buffer.from('data: a\n\n'));
+    expect(parser.retainedBytes).toBe(0);
+    parser.feed(Buffer.from('data: partial'));
+    expect(parser.retainedBytes).toBe(256);
+    const small = new SseParser({ onEvent: () => {}, maxLineBytes: 100 });
+    small.feed(Buffer.from('data: partial'));
+    expect(small.retainedBytes).toBe(100);
+  });
+
+  it('grows by doubling, keeps a buffer up to 64 KiB for the next line and releases a larger one', () => {
+    const parser = new SseParser({ onEvent: () => {} });
+    parser.feed(Buffer.from(`data: ${'x'.repeat(250)}`));
+    parser.feed(Buffer.from('x'.repeat(10)));
+    expect(parser.retainedBytes).toBe(512);
+    // The line completes at exactly 64 KiB (266 bytes held + 65270): that buffer is kept.
+    parser.feed(Buffer.from(`${'x'.repeat(64 * 1024 - 266)}\n\n`));
+    expect(parser.retainedBytes).toBe(64 * 1024);
+    parser.feed(Buffer.from(`data: ${'y'.repeat(64 * 1024)}`));
+    expect(parser.retainedBytes).toBe(128 * 1024);
+    parser.feed(Buffer.from('\n\n'));
+    expect(parser.retainedBytes).toBe(0);
+  });
+
+  it('releases a large buffer when its line turns out too long, and at end()', () => {
+    const parser = new SseParser({ onEvent: () => {}, maxLineBytes: 100 * 1024 });
+    parser.feed(Buffer.from(`data: ${'x'.repeat(80 * 1024)}`));
+    expect(parser.retainedBytes).toBe(80 * 1024 + 6);
+    parser.feed(Buffer.from('x'.repeat(30 * 1024)));
+    expect(parser.retainedBytes).toBe(0);
+    expect(parser.linesDropped).toBe(0);
+    parser.feed(Buffer.from('\n'));
+    expect(parser.linesDropped).toBe(1);
+    parser.feed(Buffer.from(`data: ${'z'.repeat(80 * 1024)}`));
+    parser.feed(Buffer.from(`${'z'.repeat(30 * 1024)}\n`));
+    expect(parser.linesDropped).toBe(2);
+    expect(parser.retainedBytes).toBe(0);
+    parser.feed(Buffer.from('data: partial'));
+    parser.end();
+    expect(parser.retainedBytes).toBe(0);
+  });
+
+  it('counts dropped lines without an onLineDropped callback', () => {
+    const parser = new SseParser({ onEvent: () => {}, maxLineBytes: 4 });
+    parser.feed(Buffer.from('data: 12345\n\n'));
+    expect(parser.linesDropped).toBe(1);
+  });
+});
+
+describe('asBuffer', () => {
+  it('returns a Buffer as is and wraps other views without copying', () => {
+    const buffer = Buffer.from('abc');
+    expect(asBuffer(buffer)).toBe(buffer);
+    const backing = new Uint8Array([0x61, 0x62, 0x63, 0x64]);
+    const view = asBuffer(backing.subarray(1, 3));
+    expect(Buffer.isBuffer(view)).toBe(true);
+    expect(view.toString('latin1')).toBe('bc');
+    backing[1] = 0x7a;
+    expect(view.toString('latin1')).toBe('zc');
   });
 });
 
