@@ -49,6 +49,8 @@ import {
 import { createWorkloads, type Workload, type WorkloadName, type WorkloadSizes } from './workloads.ts';
 
 const ALL_VARIANTS: readonly VariantName[] = ['bare', 'undici-instr', 'ours', 'ours-retry', 'ours-otlp'];
+/** Opt-in through BENCH_VARIANTS only: diagnostics, not contenders. */
+const EXTRA_VARIANTS: readonly VariantName[] = ['ours-api-only'];
 const ALL_WORKLOADS: readonly WorkloadName[] = [
   'small',
   'smallFetch',
@@ -82,13 +84,13 @@ const sizes: WorkloadSizes = quick
     };
 const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 2 : 5));
 
-function listFromEnv<T extends string>(name: string, all: readonly T[]): T[] {
+function listFromEnv<T extends string>(name: string, all: readonly T[], extra: readonly T[] = []): T[] {
   const value = process.env[name];
   if (!value) return [...all];
   const picked = value.split(',').map((s) => s.trim());
-  const unknown = picked.filter((p) => !all.includes(p as T));
+  const unknown = picked.filter((p) => !all.includes(p as T) && !extra.includes(p as T));
   if (unknown.length > 0)
-    throw new Error(`${name}: unknown ${unknown.join(', ')}; choose from ${all.join(', ')}`);
+    throw new Error(`${name}: unknown ${unknown.join(', ')}; choose from ${[...all, ...extra].join(', ')}`);
   return picked as T[];
 }
 
@@ -258,7 +260,7 @@ function machine() {
 }
 
 async function main(): Promise<void> {
-  const variantNames = listFromEnv('BENCH_VARIANTS', ALL_VARIANTS);
+  const variantNames = listFromEnv('BENCH_VARIANTS', ALL_VARIANTS, EXTRA_VARIANTS);
   const workloadNames = listFromEnv('BENCH_WORKLOADS', ALL_WORKLOADS);
   const server = await startServer();
   installOtelGlobals();

@@ -16,7 +16,13 @@
  * config flag and records nothing (a no-op peer). bench/run.ts checks after every round that each
  * telemetry variant recorded at least one span and one metric point per call.
  */
-import { context, propagation } from '@opentelemetry/api';
+import {
+  type MeterProvider as ApiMeterProvider,
+  context,
+  createNoopMeter,
+  ProxyTracerProvider,
+  propagation,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { type ExportResult, ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -33,7 +39,7 @@ import {
 import { Agent, type Dispatcher } from 'undici';
 import * as lib from '../src/index.ts';
 
-export type VariantName = 'bare' | 'undici-instr' | 'ours' | 'ours-retry' | 'ours-otlp';
+export type VariantName = 'bare' | 'undici-instr' | 'ours' | 'ours-retry' | 'ours-otlp' | 'ours-api-only';
 
 export const VARIANT_LABELS: Readonly<Record<VariantName, string>> = {
   bare: 'bare undici Agent',
@@ -41,6 +47,8 @@ export const VARIANT_LABELS: Readonly<Record<VariantName, string>> = {
   ours: 'ours (telemetry)',
   'ours-retry': 'ours (retry + telemetry)',
   'ours-otlp': 'ours + OTLP/HTTP export',
+  'ours-api-only':
+    'diagnostic, not a contender: ours with the OpenTelemetry API no-op providers (records nothing; splits our own cost from the SDK)',
 };
 
 export interface Variant {
@@ -234,6 +242,16 @@ function build(name: VariantName, otlpUrl: string): Variant | string {
       const telemetry = createSdk();
       // No backoff sleep: the storm then measures the retry machinery's cost, not timers.
       return variant(name, ours(telemetry, { retry: { baseDelay: 0 } }), telemetry);
+    }
+    case 'ours-api-only': {
+      // No SDK: the API's no-op tracer and meter. Records nothing, so it has no recording requirement.
+      const noopMeters: ApiMeterProvider = { getMeter: () => createNoopMeter() };
+      const dispatcher = lib.createTelemetryDispatcher({
+        tracerProvider: new ProxyTracerProvider() /* no delegate: the API's no-op tracer */,
+        meterProvider: noopMeters,
+        agent: AGENT_OPTIONS,
+      });
+      return variant(name, dispatcher, undefined);
     }
     case 'ours-otlp': {
       const telemetry = createSdk(new OTLPTraceExporter({ url: otlpUrl }), true);
