@@ -15,7 +15,31 @@ describe('countPlainEvents', () => {
   });
 
   it.each([
+    ['a lone blank line', '\n\n', 0],
+    ['a keep-alive comment', ': ping\n\n', 0],
+    ['data without the space', 'data:{"a":1}\n\n', 1],
+    ['extra blank lines', `\n${chunk('a')}\n\n`, 1],
+    ['spaced null usage and finish reason', 'data: {"finish_reason" :  null,"usage"\t: null}\n\n', 1],
+    ['two events in one chunk', 'data: 1\n\ndata: 2\n\n', 2],
+  ])('counts %s as plain', (_name, text, events) => {
+    expect(count(text)).toBe(events);
+  });
+
+  it.each([
     ['a partial event', chunk('a').slice(0, -1)],
+    ['a single line end', 'data: a\n'],
+    ['an event ending in one line end', 'data: a\n\ndata: b\n'],
+    ['an empty chunk', ''],
+    ['one byte', '\n'],
+    ['[DONE] without the space', 'data:[DONE]\n\n'],
+    ['a Responses frame without the space', 'data:{"type":"response.output_text.delta"}\n\n'],
+    ['a tab before the finish reason value', 'data: {"finish_reason":\t"stop"}\n\n'],
+    ['usage spaced before an object', 'data: {"usage" : {"total_tokens":3}}\n\n'],
+    ['usage as a number', 'data: {"usage":0}\n\n'],
+    ['a retry field', 'retry: 1000\n\n'],
+    ['a bare "error" key with spaces', 'data: { "error" : "boom" }\n\n'],
+    ['a "success" key', 'data: {"success":true}\n\n'],
+    ['a lone CR inside', 'data: a\rb\n\n'],
     ['a partial line', chunk('a').slice(0, 30)],
     ['[DONE]', 'data: [DONE]\n\n'],
     ['a finish reason', chunk('a').replace('"finish_reason":null', '"finish_reason":"stop"')],
