@@ -3,34 +3,22 @@
  * telemetry with `startTelemetry()` (OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, else the
  * console summary), sends a mix of streaming and non-streaming chat completions through the
  * `openai` SDK (Node's fetch, so through the installed dispatcher, with its retry interceptor on),
- * a few of them asking for telling failures, then prints a table of the recorded calls by outcome
- * and flushes.
+ * a few of them asking for telling failures, an asynchronous image task, then native calls to the
+ * gateway's Anthropic, Gemini, Ollama and Bedrock routes (demo-providers.ts), prints a table of
+ * the recorded calls by outcome and what each native call returned, and flushes.
  */
 
 import { parseArgs } from 'node:util';
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { nativeRouteOf } from '../gateway/native.ts';
 import { type Gateway, startGateway } from '../gateway/server.ts';
 import { durationSeconds, isLlmOperationSpan, outcomeOf } from '../register/console-summary.ts';
 import { startTelemetry, type TelemetryHandle } from '../register/start-telemetry.ts';
-import { ATTR_LLM_RETRY_ATTEMPTS } from '../semconv/names.ts';
-
-const USAGE = `Usage: llm-otel demo [options]
-
-Sends chat completions (streaming and not) through llm-otel-dispatcher, with its retry interceptor
-on, to an in-process mock gateway that injects failures, then prints the calls by outcome as the
-telemetry recorded them.
-Spans go to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else one summary line per call is
-printed to stderr (LLM_OTEL_CONSOLE=off hides them).
-
-Options:
-  --requests N      calls to make (default 40)
-  --concurrency N   calls in flight at once (default 4)
-  --fail-rate R     0..1, share of the other calls that get a random failure (default 0.3)
-  --seed N          seed for the gateway's random failures (default 1)
-  --stream          stream every call (default: every other call streams)
-  -h, --help        show this help
-`;
+import { ATTR_HTTP_REQUEST_METHOD, ATTR_LLM_RETRY_ATTEMPTS } from '../semconv/names.ts';
+import { INSTRUMENTATION_NAME } from '../version.ts';
+import { NATIVE_DEMO_CALLS, type NativeDemoProvider, runNativeCall } from './demo-providers.ts';
+import { DEMO_OPTIONS, DEMO_PROVIDERS, DEMO_USAGE } from './usage.ts';
 
 /** Scenarios asked for explicitly (header `x-mock-scenario`), spread over the run. */
 export const SHOWCASE_SCENARIOS = [
@@ -78,14 +66,27 @@ export interface CallRecord {
   readonly seconds: number;
 }
 
-/** Collects a CallRecord per LLM operation span of this package. */
+/**
+ * An operation span of this package for a POST: an LLM operation, or a call whose route the
+ * library does not recognise (named `POST`, a root span here since the demo has no active span).
+ */
+function isCallSpan(span: ReadableSpan): boolean {
+  if (isLlmOperationSpan(span)) return true;
+  return (
+    span.instrumentationScope.name === INSTRUMENTATION_NAME &&
+    span.parentSpanContext === undefined &&
+    span.attributes[ATTR_HTTP_REQUEST_METHOD] === 'POST'
+  );
+}
+
+/** Collects a CallRecord per operation span of this package for a POST call. */
 class CallRecorder implements SpanProcessor {
   readonly records: CallRecord[] = [];
 
   onStart(_span: Span, _parentContext: Context): void {}
 
   onEnd(span: ReadableSpan): void {
-    if (!isLlmOperationSpan(span)) return;
+    if (!isCallSpan(span)) return;
     const attempts = span.attributes[ATTR_LLM_RETRY_ATTEMPTS];
     this.records.push({
       outcome: outcomeOf(span),
@@ -167,6 +168,7 @@ interface DemoOptions {
   readonly failRate: number;
   readonly seed: number;
   readonly stream: boolean;
+  readonly providers: ReadonlySet<(typeof DEMO_PROVIDERS)[number]>;
   readonly help: boolean;
 }
 
@@ -182,25 +184,23 @@ function optionsFrom(args: readonly string[]): DemoOptions {
   const { values } = parseArgs({
     args: [...args],
     strict: true,
-    options: {
-      requests: { type: 'string', default: '40' },
-      concurrency: { type: 'string', default: '4' },
-      'fail-rate': { type: 'string', default: '0.3' },
-      seed: { type: 'string', default: '1' },
-      stream: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+    options: DEMO_OPTIONS,
   });
   const failRate = Number(values['fail-rate']);
   if (values['fail-rate'].trim() === '' || !(failRate >= 0 && failRate <= 1)) {
     throw new UsageError(`--fail-rate must be a number from 0 to 1, got "${values['fail-rate']}"`);
   }
+  const providers = values.providers.split(',').map((p) => p.trim());
+  const unknown = providers.find((p) => !(DEMO_PROVIDERS as readonly string[]).includes(p));
+  if (unknown !== undefined)
+    throw new UsageError(`--providers: unknown provider "${unknown}"; known: ${DEMO_PROVIDERS.join(', ')}`);
   return {
     requests: integer('requests', values.requests, 1, 10_000),
     concurrency: integer('concurrency', values.concurrency, 1, 64),
     failRate,
     seed: integer('seed', values.seed, 0, 2 ** 32 - 1),
     stream: values.stream,
+    providers: new Set(providers as (typeof DEMO_PROVIDERS)[number][]),
     help: values.help,
   };
 }
@@ -299,6 +299,26 @@ function destination(): string {
     : 'No OTEL_EXPORTER_OTLP_ENDPOINT set: nothing was exported (set it to send spans to a collector).';
 }
 
+/**
+ * `gen_ai.provider.name`: `mock-gateway` for the OpenAI-compatible routes (a host-named provider
+ * would read 127.0.0.1); the native routes keep what the library infers.
+ */
+function providerName(url: URL): string | undefined {
+  return nativeRouteOf('POST', url.pathname, url.searchParams) === undefined ? 'mock-gateway' : undefined;
+}
+
+/** The native calls: what each one returned to the application, and how many were sent. */
+async function nativeTraffic(gateway: Gateway, providers: ReadonlySet<string>) {
+  const lines: string[] = [];
+  let sent = 0;
+  for (const call of NATIVE_DEMO_CALLS.filter((c) => providers.has(c.provider))) {
+    const result = await runNativeCall(gateway.url, call);
+    lines.push(`  ${result.line}`);
+    if (result.sent) sent++;
+  }
+  return { lines, sent };
+}
+
 async function demo(options: DemoOptions): Promise<number> {
   const gateway = await startGateway({
     host: '127.0.0.1',
@@ -307,6 +327,8 @@ async function demo(options: DemoOptions): Promise<number> {
     seed: options.seed,
     chunkDelayMs: CHUNK_DELAY_MS,
   });
+  const openai = options.providers.has('openai');
+  const natives = [...options.providers].filter((p): p is NativeDemoProvider => p !== 'openai');
   const progress = new Progress(options.requests);
   const recorder = new CallRecorder();
   let telemetry: TelemetryHandle;
@@ -315,7 +337,7 @@ async function demo(options: DemoOptions): Promise<number> {
       serviceName: 'llm-otel-demo',
       writeSummaryLine: (line) => progress.print(line),
       // Short backoff keeps the demo quick; the SDK's own retries are off so each call is one operation.
-      telemetry: { providerName: 'mock-gateway', retry: DEMO_RETRY },
+      telemetry: { providerName, retry: DEMO_RETRY },
       sdk: { spanProcessors: [recorder] },
     });
   } catch (error) {
@@ -324,24 +346,33 @@ async function demo(options: DemoOptions): Promise<number> {
     return 1;
   }
   try {
+    const nativeCount = NATIVE_DEMO_CALLS.filter((c) => options.providers.has(c.provider)).length;
     process.stderr.write(
-      `llm-otel demo: ${options.requests} calls to the mock gateway at ${gateway.url} (fail-rate ${options.failRate}, seed ${options.seed})\n`,
+      `llm-otel demo: ${openai ? options.requests : 0} chat completions${natives.length ? ` and ${nativeCount} native calls (${natives.join(', ')})` : ''} to the mock gateway at ${gateway.url} (fail-rate ${options.failRate}, seed ${options.seed})\n`,
     );
-    const plan = planRequests(options.requests, options.stream);
-    await sendTraffic(gateway, plan, options, progress);
-    progress.finish();
-    const task = await demoTask(gateway);
+    const plan = openai ? planRequests(options.requests, options.stream) : [];
+    let task: string | undefined;
+    if (openai) {
+      await sendTraffic(gateway, plan, options, progress);
+      progress.finish();
+      task = await demoTask(gateway);
+    }
+    const native = await nativeTraffic(gateway, options.providers);
     if (telemetry.installation === undefined) {
       process.stdout.write('Telemetry is disabled (OTEL_SDK_DISABLED=true): no spans to tabulate.\n');
       return 0;
     }
-    await waitForRecords(recorder, plan.length + 1);
+    const sent = (openai ? plan.length + 1 : 0) + native.sent;
+    await waitForRecords(recorder, sent);
     const lines = [
       '',
       ...outcomeTable(recorder.records),
+      ...(task === undefined ? [] : ['', task]),
+      ...(native.lines.length === 0
+        ? []
+        : ['', 'Native provider calls, as the application saw them:', ...native.lines]),
       '',
-      task,
-      `${plan.length + 1} LLM calls sent, ${recorder.records.length} operation spans recorded. ${destination()}`,
+      `${sent} LLM calls sent, ${recorder.records.length} operation spans recorded. ${destination()}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     return 0;
@@ -363,7 +394,7 @@ export async function run(args: readonly string[]): Promise<number> {
     return 2;
   }
   if (options.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(DEMO_USAGE);
     return 0;
   }
   return demo(options);

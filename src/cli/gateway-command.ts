@@ -1,38 +1,9 @@
 /** `llm-otel gateway`: runs the mock gateway until SIGINT or SIGTERM. */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import {
-  type GatewayOptions,
-  parseScenarioRules,
-  SCENARIO_DESCRIPTIONS,
-  startGateway,
-} from '../gateway/server.ts';
-
-const USAGE = `Usage: llm-otel gateway [options]
-
-A mock OpenAI-compatible LLM gateway that injects faults. Routes: POST /v1/chat/completions,
-/v1/completions, /v1/embeddings, /v1/responses, GET /v1/models (and the same under /v1m, /v1e, /v1i).
-
-Options:
-  --port N              port to listen on (default 8787; 0 = any free port)
-  --host H              address to bind (default 127.0.0.1)
-  --fail-rate R         0..1, share of requests without an explicit scenario that get a random failing one
-  --scenarios A,B       pool for --fail-rate (default: every failing scenario except stall)
-  --scenario-file F     JSON array of rules: [{"match":{"model":"m","path":"/v1/chat/completions"},"scenario":"503"}]
-  --seed N              seed for --fail-rate draws
-  --stream-chunks N     content chunks per stream (default 5)
-  --chunk-delay-ms N    delay between stream chunks (default 0)
-  --first-chunk-delay-ms N   delay for slow-first-chunk and hang-then-close (default 500)
-  --quiet               do not log requests to stderr
-  -h, --help            show this help
-
-Per request: header "x-mock-scenario: NAME" picks a scenario; "x-mock-scenario-sequence: 503,503,ok" with
-"x-mock-sequence-id: ID" gives the n-th request with that ID the n-th entry (then the last one again).
-Every response carries "x-request-id: req_..." and "x-mock-scenario: NAME" (the scenario served).
-
-Scenarios:
-${SCENARIO_DESCRIPTIONS}
-`;
+import { type GatewayOptions, parseScenarioRules, startGateway } from '../gateway/server.ts';
+import { MAX_TASK_POLLS } from '../gateway/tasks.ts';
+import { GATEWAY_OPTIONS, GATEWAY_USAGE } from './usage.ts';
 
 class UsageError extends Error {}
 
@@ -51,19 +22,7 @@ async function optionsFrom(
   const { values } = parseArgs({
     args: [...args],
     strict: true,
-    options: {
-      port: { type: 'string', default: '8787' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'fail-rate': { type: 'string', default: '0' },
-      scenarios: { type: 'string' },
-      'scenario-file': { type: 'string' },
-      seed: { type: 'string' },
-      'stream-chunks': { type: 'string' },
-      'chunk-delay-ms': { type: 'string' },
-      'first-chunk-delay-ms': { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+    options: GATEWAY_OPTIONS,
   });
   const failRate = Number(values['fail-rate']);
   if (values['fail-rate'].trim() === '' || !(failRate >= 0 && failRate <= 1)) {
@@ -90,6 +49,7 @@ async function optionsFrom(
     streamChunks: integer('stream-chunks', values['stream-chunks'], 1, 10_000),
     chunkDelayMs: integer('chunk-delay-ms', values['chunk-delay-ms'], 0, 600_000),
     firstChunkDelayMs: integer('first-chunk-delay-ms', values['first-chunk-delay-ms'], 0, 600_000),
+    taskPolls: integer('task-polls', values['task-polls'], 1, MAX_TASK_POLLS),
     quiet: values.quiet,
     help: values.help,
   };
@@ -107,7 +67,7 @@ export async function run(args: readonly string[]): Promise<number> {
     return 2;
   }
   if (options.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(GATEWAY_USAGE);
     return 0;
   }
   const log = options.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);

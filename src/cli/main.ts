@@ -1,15 +1,10 @@
 #!/usr/bin/env node
 /**
  * The `llm-otel` command line: a tiny dispatcher on the first argument. Each command lives in its
- * own module, loaded on demand, exporting `run(args): Promise<number>` (the exit code).
+ * own module, loaded on demand, exporting `run(args): Promise<number>` (the exit code). The help
+ * texts live in usage.ts.
  */
-
-const USAGE = `Usage: llm-otel <command> [options]
-
-Commands:
-  gateway   run the fault-injecting mock OpenAI-compatible gateway (llm-otel gateway --help)
-  demo      run the demo against the mock gateway (llm-otel demo --help)
-`;
+import { MAIN_USAGE as USAGE } from './usage.ts';
 
 const commands: Record<string, () => Promise<{ run(args: readonly string[]): Promise<number> }>> = {
   gateway: () => import('./gateway-command.ts'),
