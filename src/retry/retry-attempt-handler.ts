@@ -19,7 +19,10 @@ import type { RetryingCall } from './retrying-call.ts';
 type Controller = Dispatcher.DispatchController;
 type Headers = Record<string, string | string[] | undefined>;
 
-/** How much of a response may be held back while deciding; beyond it a stream is delivered, an error response decided on its status. */
+/**
+ * How much of a response may be held back while deciding; beyond it a stream is delivered and an
+ * error response is decided on its status and headers.
+ */
 const MAX_HELD_BYTES = 64 * 1024;
 
 /**
