@@ -35,6 +35,7 @@ export function planRetry(
 ): RetryPlan | undefined {
   if (attempt >= options.maxAttempts || failure.spendCap) return undefined;
   let verdict = failure.retryable;
+  // Stryker disable next-line ArithmeticOperator: equivalent, attempt < maxAttempts is checked above, so any bound >= maxAttempts - 1 gives the same verdict.
   let maxRetries = options.maxAttempts - 1;
   if (failure.kind === 'status' && failure.statusCode !== undefined) {
     if (options.retryOnStatuses) {

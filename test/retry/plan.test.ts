@@ -108,6 +108,12 @@ describe('how many resends: the status table, capped by maxAttempts', () => {
     expect(plans(status(statusCode))).toHaveLength(resends);
   });
 
+  it('a status outside 400-599 has no table rule and is not resent, even when the predicate says yes', () => {
+    expect(plans(status(302))).toEqual([]);
+    expect(plans(status(302), { retryOn: () => true })).toEqual([]);
+    expect(plans(status(600, { retryable: true }))).toEqual([]);
+  });
+
   it('maxAttempts below the table count stops earlier', () => {
     expect(delays(status(503), { maxAttempts: 2 })).toEqual([1000]);
     expect(delays(status(503), { maxAttempts: 3 })).toEqual([1000, 2000]);
