@@ -96,6 +96,26 @@ export const WIRES: Readonly<Record<NativeProvider, NativeWire>> = {
   bedrock: BEDROCK,
 };
 
+/** Every route the gateway serves, by provider (for --help and the docs). */
+export const NATIVE_ROUTES: readonly (readonly [string, string])[] = [
+  [
+    'OpenAI-compatible',
+    'POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses; GET /v1/models (also under /v1m, /v1e, /v1i)',
+  ],
+  ['Anthropic', 'POST /v1/messages, /v1/messages/count_tokens'],
+  [
+    'Gemini',
+    'POST /v1beta/models/{model}:generateContent, :streamGenerateContent (?alt=sse), :countTokens, :embedContent, :batchEmbedContents',
+  ],
+  [
+    'Vertex AI',
+    'the same methods on /v1/projects/{project}/locations/{location}/publishers/google/models/{model}',
+  ],
+  ['Ollama', 'POST /api/chat, /api/generate, /api/embed'],
+  ['Bedrock Runtime', 'POST /model/{modelId}/converse, /model/{modelId}/converse-stream'],
+  ['Tasks', 'POST /v1*/videos, /v1*/images/generations ("async": true); GET /v1*/tasks/{id}'],
+];
+
 const GEMINI_ROUTE =
   /^\/(?:v1|v1beta|v1beta1|v1alpha)\/(?:projects\/[^/]+\/locations\/[^/]+\/)?(?:publishers\/google\/)?models\/([^/:]+):(generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents)$/;
 const BEDROCK_ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
