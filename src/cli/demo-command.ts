@@ -11,7 +11,6 @@
 import { parseArgs } from 'node:util';
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { nativeRouteOf } from '../gateway/native.ts';
 import { type Gateway, startGateway } from '../gateway/server.ts';
 import { durationSeconds, isLlmOperationSpan, outcomeOf } from '../register/console-summary.ts';
 import { startTelemetry, type TelemetryHandle } from '../register/start-telemetry.ts';
@@ -299,14 +298,6 @@ function destination(): string {
     : 'No OTEL_EXPORTER_OTLP_ENDPOINT set: nothing was exported (set it to send spans to a collector).';
 }
 
-/**
- * `gen_ai.provider.name`: `mock-gateway` for the OpenAI-compatible routes (a host-named provider
- * would read 127.0.0.1); the native routes keep what the library infers.
- */
-function providerName(url: URL): string | undefined {
-  return nativeRouteOf('POST', url.pathname, url.searchParams) === undefined ? 'mock-gateway' : undefined;
-}
-
 /** The native calls: what each one returned to the application, and how many were sent. */
 async function nativeTraffic(gateway: Gateway, providers: ReadonlySet<string>) {
   const lines: string[] = [];
@@ -329,6 +320,15 @@ async function demo(options: DemoOptions): Promise<number> {
   });
   const openai = options.providers.has('openai');
   const natives = [...options.providers].filter((p): p is NativeDemoProvider => p !== 'openai');
+  // The native calls go to a gateway of their own: the providerName option sees only the origin,
+  // and `mock-gateway` must name the OpenAI-compatible traffic only (the native routes keep the
+  // provider the library infers). Every native call names its scenario, so no fail rate there.
+  const nativeGateway =
+    natives.length === 0
+      ? undefined
+      : await startGateway({ host: '127.0.0.1', port: 0, chunkDelayMs: CHUNK_DELAY_MS });
+  const gatewayPort = String(gateway.port);
+  const providerName = (url: URL) => (url.port === gatewayPort ? 'mock-gateway' : undefined);
   const progress = new Progress(options.requests);
   const recorder = new CallRecorder();
   let telemetry: TelemetryHandle;
@@ -342,13 +342,14 @@ async function demo(options: DemoOptions): Promise<number> {
     });
   } catch (error) {
     await gateway.close();
+    await nativeGateway?.close();
     process.stderr.write(`llm-otel demo: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
   try {
     const nativeCount = NATIVE_DEMO_CALLS.filter((c) => options.providers.has(c.provider)).length;
     process.stderr.write(
-      `llm-otel demo: ${openai ? options.requests : 0} chat completions${natives.length ? ` and ${nativeCount} native calls (${natives.join(', ')})` : ''} to the mock gateway at ${gateway.url} (fail-rate ${options.failRate}, seed ${options.seed})\n`,
+      `llm-otel demo: ${openai ? options.requests : 0} chat completions to the mock gateway at ${gateway.url} (fail-rate ${options.failRate}, seed ${options.seed})${nativeGateway ? `, ${nativeCount} native calls (${natives.join(', ')}) to ${nativeGateway.url}` : ''}\n`,
     );
     const plan = openai ? planRequests(options.requests, options.stream) : [];
     let task: string | undefined;
@@ -357,7 +358,9 @@ async function demo(options: DemoOptions): Promise<number> {
       progress.finish();
       task = await demoTask(gateway);
     }
-    const native = await nativeTraffic(gateway, options.providers);
+    const native = nativeGateway
+      ? await nativeTraffic(nativeGateway, options.providers)
+      : { lines: [], sent: 0 };
     if (telemetry.installation === undefined) {
       process.stdout.write('Telemetry is disabled (OTEL_SDK_DISABLED=true): no spans to tabulate.\n');
       return 0;
@@ -379,6 +382,7 @@ async function demo(options: DemoOptions): Promise<number> {
   } finally {
     await telemetry.shutdown();
     await gateway.close();
+    await nativeGateway?.close();
   }
 }
 

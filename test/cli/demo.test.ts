@@ -4,11 +4,34 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outcomeTable, planRequests, SHOWCASE_SCENARIOS } from '../../src/cli/demo-command.ts';
+import { nativeRouteOf } from '../../src/gateway/native.ts';
 import { killChildren, runNode } from '../register/child.ts';
 import { type OtlpReceiver, startOtlpReceiver } from '../register/otlp-receiver.ts';
 
 const SUMMARY =
   /^llm-otel chat \S+ (\d{3}|---) (ok|aborted|error=\S+) attempts=\d+( x-request-id=req_[0-9a-f]{16})? \d+\.\d{2}s$/;
+/** The models of the OpenAI-compatible chat completions (the native calls use others). */
+const OPENAI_SUMMARY = /^llm-otel chat (gpt-4o-mini|gpt-4\.1-mini|claude-3-5-haiku) /;
+/** 12 chat completions, the image task's creation, 8 native calls. */
+const CALLS = 21;
+/** What each native call returned to the application: identical whatever the library records. */
+const NATIVE_LINES = [
+  'anthropic claude-sonnet-4-5     messages stream                                ok: "Hello from the mock gateway" stop_reason=end_turn input_tokens=11 output_tokens=5',
+  'anthropic claude-sonnet-4-5     messages (overloaded)                          OverloadedError 529 overloaded_error',
+  'gemini    gemini-2.5-flash      streamGenerateContent                          ok: "Hello from the mock gateway" finishReason=STOP promptTokenCount=13 candidatesTokenCount=5',
+  'gemini    gemini-2.5-flash      streamGenerateContent (mid-stream-rate_limit)  after 2 chunks, ApiError 429: got status: RESOURCE_EXHAUSTED. {"error":{"code":429,"message":"Resource has bee...',
+  'ollama    llama3.2              chat stream                                    ok: "Hello from the mock gateway" done_reason=stop prompt_eval_count=11 eval_count=5',
+  'ollama    llama3.2              chat stream (mid-stream-server_error)          after 2 lines, Error: an error was encountered while running the model: unexpected EOF',
+  'bedrock   amazon.nova-lite-v1:0 converse-stream                                ok: "Hello from the mock gateway" stopReason=end_turn inputTokens=14 outputTokens=5',
+  'bedrock   amazon.nova-lite-v1:0 converse (429)                                 ThrottlingException 429: Too many requests, please wait before trying again.',
+].map((line) => `  ${line}`);
+
+/** Whether an OTLP span's url.full is one of the gateway's native routes. */
+function isNativeUrl(url: unknown): boolean {
+  if (typeof url !== 'string') return false;
+  const { pathname, searchParams } = new URL(url);
+  return nativeRouteOf('POST', pathname, searchParams) !== undefined;
+}
 
 let receiver: OtlpReceiver;
 
@@ -101,6 +124,14 @@ describe('outcomeTable', () => {
 });
 
 describe('llm-otel demo', () => {
+  it('rejects an unknown provider with exit code 2', async () => {
+    const run = runNode(['src/cli/main.ts', 'demo', '--providers', 'openai,nope'], {});
+    expect((await run.exit).code).toBe(2);
+    expect(run.stderr()).toBe(
+      'llm-otel demo: --providers: unknown provider "nope"; known: openai, anthropic, gemini, ollama, bedrock\n(see llm-otel demo --help)\n',
+    );
+  });
+
   it('runs against the in-process gateway and prints the outcome table and one summary line per call', async () => {
     const run = demo();
     const { code } = await run.exit;
@@ -116,9 +147,12 @@ describe('llm-otel demo', () => {
     ]) {
       expect(outcomes).toContain(showcase);
     }
-    // 12 chat completions and the asynchronous image task's creation.
-    expect(rows.reduce((sum, [, calls]) => sum + Number(calls), 0)).toBe(13);
-    expect(run.stdout()).toMatch(/^total\s+13\s+\d+\s*$/m);
+    // 12 chat completions, the asynchronous image task's creation and the 8 native calls.
+    expect(rows.reduce((sum, [, calls]) => sum + Number(calls), 0)).toBe(CALLS);
+    expect(run.stdout()).toMatch(new RegExp(`^total\\s+${CALLS}\\s+\\d+\\s*$`, 'm'));
+    const stdout = run.stdout().split('\n');
+    const native = stdout.indexOf('Native provider calls, as the application saw them:');
+    expect(stdout.slice(native + 1, native + 1 + NATIVE_LINES.length)).toEqual(NATIVE_LINES);
     expect(run.stdout()).toMatch(
       /^Task task_\S+: created under \/v1i, polled once on \/v1 \(HTTP 404, flagged llm\.task\.unknown\), then 3 times/m,
     );
@@ -126,12 +160,12 @@ describe('llm-otel demo', () => {
     const failed503 = rows.find(([outcome]) => outcome === 'error=503');
     expect(Number(failed503?.[2])).toBeGreaterThanOrEqual(4 * Number(failed503?.[1]));
     expect(run.stdout()).toContain(
-      '13 LLM calls sent, 13 operation spans recorded. No OTEL_EXPORTER_OTLP_ENDPOINT set',
+      `${CALLS} LLM calls sent, ${CALLS} operation spans recorded. No OTEL_EXPORTER_OTLP_ENDPOINT set`,
     );
     const summaries = run
       .stderr()
       .split('\n')
-      .filter((line) => line.startsWith('llm-otel chat '));
+      .filter((line) => OPENAI_SUMMARY.test(line));
     expect(summaries).toHaveLength(12);
     for (const line of summaries) expect(line).toMatch(SUMMARY);
     expect(run.stderr()).toContain('llm-otel demo: 12/12 calls, ');
@@ -143,21 +177,33 @@ describe('llm-otel demo', () => {
     const { code } = await run.exit;
     expect(code).toBe(0);
     expect(run.stdout()).toContain(
-      `13 LLM calls sent, 13 operation spans recorded. Spans and metrics were exported to ${receiver.url}.`,
+      `${CALLS} LLM calls sent, ${CALLS} operation spans recorded. Spans and metrics were exported to ${receiver.url}.`,
     );
-    expect(run.stderr()).not.toMatch(/^llm-otel chat /m);
-    const operations = receiver.spans().filter((span) => span.attributes['gen_ai.operation.name'] === 'chat');
+    expect(run.stderr()).not.toMatch(/^llm-otel (?!demo:)/m);
+    const operations = receiver
+      .spans()
+      .filter(
+        (span) =>
+          span.attributes['gen_ai.operation.name'] === 'chat' &&
+          span.attributes['gen_ai.provider.name'] === 'mock-gateway',
+      );
     expect(operations).toHaveLength(12);
-    for (const span of operations) {
-      expect(span.serviceName).toBe('llm-otel-demo');
-      expect(span.attributes['gen_ai.provider.name']).toBe('mock-gateway');
-    }
+    for (const span of operations) expect(span.serviceName).toBe('llm-otel-demo');
+    // Every native call reached the gateway: at least one attempt span per call on a native route.
+    const nativeAttempts = receiver.spans().filter((span) => isNativeUrl(span.attributes['url.full']));
+    expect(nativeAttempts.length).toBeGreaterThanOrEqual(8);
+    for (const span of nativeAttempts)
+      expect(span.attributes['gen_ai.provider.name']).not.toBe('mock-gateway');
     expect(operations.filter((s) => s.attributes['error.type'] === 'context_length_exceeded')).toHaveLength(
       1,
     );
     const attempts = operations.reduce((sum, s) => sum + Number(s.attributes['llm.retry.attempts']), 0);
-    // Plus the task creation's attempt.
-    expect(receiver.spans().filter((span) => span.name === 'POST')).toHaveLength(attempts + 1);
+    // Plus the task creation's attempt; the native calls' attempts are not counted here.
+    const openaiAttempts = receiver
+      .spans()
+      .filter((span) => span.name === 'POST' && typeof span.attributes['url.full'] === 'string')
+      .filter((span) => !isNativeUrl(span.attributes['url.full']));
+    expect(openaiAttempts).toHaveLength(attempts + 1);
     const polls = receiver
       .spans()
       .filter((span) => span.name === 'GET' && span.attributes['llm.task.id'] !== undefined);

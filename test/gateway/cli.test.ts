@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO_OPTIONS, GATEWAY_OPTIONS } from '../../src/cli/usage.ts';
+import { SCENARIOS, TASK_SCENARIOS } from '../../src/gateway/server.ts';
 import { post } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -80,19 +82,56 @@ describe('llm-otel gateway', () => {
     expect(run.output().stderr).toContain(message);
   });
 
-  it('prints help with the scenario table', async () => {
+  it('prints help with every route family, option, scenario and task scenario', async () => {
     const run = cli('gateway', '--help');
     expect(await run.exit).toBe(0);
-    expect(run.output().stdout).toContain('Usage: llm-otel gateway [options]');
-    expect(run.output().stdout).toContain('| `mid-stream-error-event` |');
+    const help = run.output().stdout;
+    expect(help).toMatch(/^Usage: llm-otel gateway \[options\]\n/);
+    for (const route of [
+      '/v1/chat/completions',
+      '/v1/messages',
+      ':streamGenerateContent',
+      '/api/chat',
+      '/converse-stream',
+    ])
+      expect(help).toContain(route);
+    for (const [name, option] of Object.entries(GATEWAY_OPTIONS))
+      expect(help).toMatch(
+        new RegExp(`^  ${'short' in option ? `-${option.short}, ` : ''}--${name}[ \n]`, 'm'),
+      );
+    for (const name of SCENARIOS) {
+      const row = /^\d{3}(-cheapai|-cheapai-typed)?$/.test(name) ? `<status>${name.slice(3)}` : name;
+      expect(help).toContain(`| \`${row}\` |`);
+    }
+    for (const name of Object.keys(TASK_SCENARIOS)) expect(help).toContain(`| \`${name}\` |`);
+  });
+
+  it('finishes tasks after --task-polls polls', async () => {
+    const run = cli('gateway', '--port', '0', '--task-polls', '1', '--quiet');
+    const url = await listeningUrl(run);
+    const created = await post(url, { prompt: 'x' }, {}, '/v1/videos');
+    const { id } = (await created.json()) as { id: string };
+    expect(await (await fetch(`${url}/v1/tasks/${id}`)).json()).toMatchObject({ status: 'succeeded' });
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
   });
 });
 
 describe('llm-otel', () => {
-  it('prints usage for --help, and exits 2 for an unknown command', async () => {
+  it('prints usage for --help with every option of every command and every scenario, and exits 2 for an unknown command', async () => {
     const help = cli('--help');
     expect(await help.exit).toBe(0);
-    expect(help.output().stdout).toMatch(/^Usage: llm-otel <command>/);
+    const text = help.output().stdout;
+    expect(text).toMatch(/^Usage: llm-otel <command>/);
+    for (const options of [GATEWAY_OPTIONS, DEMO_OPTIONS])
+      for (const name of Object.keys(options))
+        expect(text).toMatch(new RegExp(`^  (-h, )?--${name}[ \n]`, 'm'));
+    const words = new Set(text.split(/[\s,]+/));
+    for (const name of SCENARIOS)
+      expect(
+        words.has(/^\d{3}(-cheapai|-cheapai-typed)?$/.test(name) ? `<status>${name.slice(3)}` : name),
+      ).toBe(true);
+    for (const name of Object.keys(TASK_SCENARIOS)) expect(words.has(name)).toBe(true);
     const unknown = cli('frobnicate');
     expect(await unknown.exit).toBe(2);
     expect(unknown.output().stderr).toMatch(/^llm-otel: unknown command "frobnicate"\n\nUsage:/);
