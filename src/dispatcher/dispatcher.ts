@@ -108,12 +108,28 @@ export interface FetchTelemetryInstallation {
   uninstall(): Promise<void>;
 }
 
+function writeSlot(slot: symbol, value: unknown): void {
+  (globalThis as unknown as Record<symbol, unknown>)[slot] = value;
+}
+
 /**
  * undici 8's own default Agent, created when it loaded and found no global dispatcher (so nothing
  * was set by the application or by Node). Undefined when undici 8 found one already.
  */
-const undiciDefault: GlobalSlots | undefined =
-  slotsBeforeUndici.current === undefined ? readGlobalSlots() : undefined;
+const undiciDefault: Dispatcher | undefined =
+  slotsBeforeUndici.current === undefined ? getGlobalDispatcher() : undefined;
+
+// Node 22: Node's bundled undici 6 keeps the built-in fetch's dispatcher in the older slot only
+// (for example the agent NODE_USE_ENV_PROXY=1 creates), and loading undici 8 just replaced it with
+// a direct Agent of its own. Importing this library must not change what the built-in fetch uses:
+// give it its own back (only installFetchTelemetry() changes it).
+if (
+  undiciDefault !== undefined &&
+  slotsBeforeUndici.legacy !== undefined &&
+  readGlobalSlots().current === undiciDefault
+) {
+  writeSlot(LEGACY_SLOT, slotsBeforeUndici.legacy);
+}
 
 interface InstallationRecord {
   /** The slots as they were before this installation. */
@@ -137,20 +153,7 @@ function slotsToRestore(previous: GlobalSlots): GlobalSlots {
     if (!record?.uninstalled || slots.legacy !== record.installed.legacy) break;
     slots = record.previous;
   }
-  if (
-    undiciDefault !== undefined &&
-    slotsBeforeUndici.legacy !== undefined &&
-    slots.legacy === undiciDefault.legacy
-  ) {
-    // Node 22: loading undici 8 replaced the built-in fetch's own dispatcher (for example Node's
-    // NODE_USE_ENV_PROXY agent) in the older slot. Give the built-in fetch its own back.
-    slots = { current: slots.current, legacy: slotsBeforeUndici.legacy };
-  }
   return slots;
-}
-
-function writeSlot(slot: symbol, value: unknown): void {
-  (globalThis as unknown as Record<symbol, unknown>)[slot] = value;
 }
 
 export function installFetchTelemetry(options: TelemetryDispatcherOptions = {}): FetchTelemetryInstallation {
@@ -164,7 +167,7 @@ export function installFetchTelemetry(options: TelemetryDispatcherOptions = {}):
   const owned =
     dispatcher === undefined &&
     (agent !== undefined ||
-      (undiciDefault !== undefined && previousGlobal === undiciDefault.current && envProxyRequested()));
+      (undiciDefault !== undefined && previousGlobal === undiciDefault && envProxyRequested()));
   const base = dispatcher ?? (owned ? newConnectionPool(agent) : previousGlobal);
   let layer: ReturnType<typeof createSwitchableLayer>;
   try {

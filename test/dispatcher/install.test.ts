@@ -94,6 +94,9 @@ function spanNames(): string[] {
 
 const hostPort = (origin: string) => new URL(origin).host;
 
+/** undici dispatchers have a `closed` getter that its types declare on Agent only. */
+const closed = (dispatcher: Dispatcher) => (dispatcher as unknown as { closed: boolean }).closed;
+
 function track<T extends Dispatcher>(dispatcher: T): T {
   created.push(dispatcher);
   return dispatcher;
@@ -113,7 +116,7 @@ describe('installFetchTelemetry composes onto the global dispatcher present at i
 
     await installation.uninstall();
     expect(getGlobalDispatcher()).toBe(proxyAgent);
-    expect(proxyAgent.closed).toBe(false);
+    expect(closed(proxyAgent)).toBe(false);
     proxy.requests.length = 0;
     const third = await startTestServer(ok);
     try {
@@ -161,7 +164,7 @@ describe('installFetchTelemetry composes onto the global dispatcher present at i
     expect(await chat(server.url)).toBe(200);
     await installation.uninstall();
     expect(getGlobalDispatcher()).toBe(appAgent);
-    expect(ours.closed).toBe(true);
+    expect(closed(ours)).toBe(true);
     expect(appAgent.closed).toBe(false);
     // A stale reference to ours still works: it forwards to the restored global dispatcher.
     const response = await fetch(`${server.url}/v1/models`, { dispatcher: ours } as RequestInit);
