@@ -6,6 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Gateway, startGateway } from '../../src/gateway/server.ts';
+import { type ForwardProxy, startForwardProxy } from '../dispatcher/forward-proxy.ts';
 import { killChildren, ROOT, runNode, waitForOutput } from './child.ts';
 import { closedPort, type OtlpReceiver, startOtlpReceiver } from './otlp-receiver.ts';
 
@@ -16,16 +17,19 @@ const SUMMARY =
 
 let gateway: Gateway;
 let receiver: OtlpReceiver;
+let proxy: ForwardProxy;
 
 beforeAll(async () => {
   gateway = await startGateway({ host: '127.0.0.1', port: 0 });
   receiver = await startOtlpReceiver();
+  proxy = await startForwardProxy();
 });
 
 afterAll(async () => {
   killChildren();
   await receiver.close();
   await gateway.close();
+  await proxy.close();
 });
 
 function app(env: Record<string, string>, options: { register?: boolean } = {}) {
@@ -194,5 +198,44 @@ describe('register: OTEL_SDK_DISABLED=true', () => {
     expect(withoutRequestIds(run.stdout())).toBe('ok 200 req_ID\n503 503 req_ID\ntraced=no\n');
     expect(run.stderr()).toBe('');
     expect(receiver.requests).toEqual([]);
+  });
+});
+
+describe('register: NODE_USE_ENV_PROXY=1 with HTTP_PROXY', () => {
+  const throughProxy = () => proxy.countTo(new URL(gateway.url).host);
+  /** Node's own warning that NODE_USE_ENV_PROXY is experimental (Node 22), if any. */
+  const withoutNodeWarnings = (stderr: string) => stderr.replace(/^.*(Warning|--trace-warnings).*\n/gm, '');
+
+  it('without the hook: Node itself sends the call through the proxy (the baseline)', async () => {
+    proxy.requests.length = 0;
+    const run = app({ NODE_USE_ENV_PROXY: '1', HTTP_PROXY: proxy.url, SCENARIOS: 'ok' }, { register: false });
+    expect((await run.exit).code).toBe(0);
+    expect(withoutRequestIds(run.stdout())).toBe('ok 200 req_ID\n');
+    expect(throughProxy()).toBe(1);
+  });
+
+  it('with the hook: the call still goes through the proxy, and is recorded', async () => {
+    proxy.requests.length = 0;
+    const run = app({ NODE_USE_ENV_PROXY: '1', HTTP_PROXY: proxy.url, SCENARIOS: 'ok' });
+    expect((await run.exit).code).toBe(0);
+    const printed = calls(run.stdout());
+    expect(printed.map((call) => call.slice(0, 2))).toEqual([['ok', '200']]);
+    expect(throughProxy()).toBe(1);
+    const lines = withoutNodeWarnings(run.stderr()).trimEnd().split('\n');
+    expect(lines.map((line) => SUMMARY.exec(line)?.slice(1))).toEqual([['200', 'ok', printed[0]?.[2]]]);
+  });
+
+  it('with the hook: NO_PROXY is honoured', async () => {
+    proxy.requests.length = 0;
+    const run = app({
+      NODE_USE_ENV_PROXY: '1',
+      HTTP_PROXY: proxy.url,
+      NO_PROXY: new URL(gateway.url).host,
+      SCENARIOS: 'ok',
+    });
+    expect((await run.exit).code).toBe(0);
+    expect(withoutRequestIds(run.stdout())).toBe('ok 200 req_ID\n');
+    expect(throughProxy()).toBe(0);
+    expect(withoutNodeWarnings(run.stderr()).trimEnd()).toMatch(SUMMARY);
   });
 });
