@@ -79,6 +79,7 @@ const OPERATIONS: Record<string, Operation> = {
   responses: 'responses',
   models: 'models',
 };
+const END_GAP_MS = 1;
 const STREAMABLE: ReadonlySet<Operation> = new Set(['chat', 'text_completion', 'responses']);
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -280,9 +281,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       if (!drained) await Promise.race([once(out, 'drain'), once(res, 'close')]);
     }
     // The last piece (a terminal or error event) reaches the kernel before the end of the body,
-    // in a write of its own, as real servers send them.
-    if (plan.ending !== 'stall' && socket && !socket.destroyed)
+    // which follows in a write of its own after END_GAP_MS, as real servers send them: a client
+    // that stops reading at the terminal event may cancel before the end arrives. The gap holds
+    // an I/O poll, so that a client in this same process reads the event on its own first.
+    if (plan.ending !== 'stall' && socket && !socket.destroyed) {
       await new Promise((resolve) => socket.write('', resolve));
+      await sleep(END_GAP_MS, undefined, { signal });
+    }
     if (plan.ending === 'end') out.end();
     if (plan.ending === 'reset') socket?.resetAndDestroy();
     // 'stall': leave the response open until the client leaves or close() destroys the socket.

@@ -59,6 +59,18 @@ describe('Gemini through @google/genai', () => {
     });
   });
 
+  it('serves Vertex AI express mode (vertexai with an API key) on /v1beta1/publishers/google/models', async () => {
+    const lines: string[] = [];
+    const logged = await startGateway({ log: (line) => lines.push(line) });
+    const vertex = new GoogleGenAI({ vertexai: true, apiKey: 'k', httpOptions: { baseUrl: logged.url } });
+    const response = await vertex.models.generateContent({ model: 'gemini-2.0-flash', contents: 'hi' });
+    await logged.close();
+    expect([response.text, response.usageMetadata?.totalTokenCount]).toEqual([TEXT, 16]);
+    expect(lines[0]).toMatch(
+      /^POST \/v1beta1\/publishers\/google\/models\/gemini-2\.0-flash:generateContent model=gemini-2\.0-flash scenario=ok 200 /,
+    );
+  });
+
   it('counts tokens and embeds', async () => {
     expect((await ai.models.countTokens({ model: MODEL, contents: 'hi' })).totalTokens).toBe(11);
     const embedded = await ai.models.embedContent({ model: 'gemini-embedding-001', contents: 'hi' });
