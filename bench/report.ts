@@ -48,10 +48,10 @@ export interface Summary {
   /** Per-round throughput / bare's throughput in the same round. */
   readonly ratioToBare: Spread | undefined;
   readonly cpuMicrosPerCall: Spread;
-  /** Median CPU per call minus bare's. */
+  /** Median across rounds of (CPU per call − bare's CPU per call in the same round). */
   readonly overheadMicrosPerCall: number | undefined;
   readonly cpuMicrosPerChunk: Spread | undefined;
-  /** Median CPU per chunk minus bare's (streaming workloads). */
+  /** Median across rounds of (CPU per chunk − bare's in the same round) (streaming workloads). */
   readonly overheadMicrosPerChunk: number | undefined;
   readonly attemptsPerCall: number;
   readonly p50Ms: Spread;
@@ -99,10 +99,16 @@ export function summarize(results: readonly RoundResult[]): Summary[] {
     const bare = groups.get(`${first.workload}/bare`);
     const streaming = STREAMING.has(first.workload);
     const cpuPerCall = spread(rounds.map((r) => r.cpuMicros / r.calls));
-    const bareCpu = bare ? spread(bare.map((r) => r.cpuMicros / r.calls)).median : undefined;
     const cpuPerChunk = streaming ? spread(rounds.map((r) => r.cpuMicros / r.chunks)) : undefined;
-    const bareCpuPerChunk =
-      bare && streaming ? spread(bare.map((r) => r.cpuMicros / r.chunks)).median : undefined;
+    const pairedWithBare = (figure: (r: RoundResult) => number): number[] =>
+      bare
+        ? rounds.flatMap((r) => {
+            const paired = bare.find((b) => b.round === r.round);
+            return paired ? [figure(r) - figure(paired)] : [];
+          })
+        : [];
+    const overheadPerCall = pairedWithBare((r) => r.cpuMicros / r.calls);
+    const overheadPerChunk = streaming ? pairedWithBare((r) => r.cpuMicros / r.chunks) : [];
     const ratios = bare
       ? rounds.flatMap((r) => {
           const paired = bare.find((b) => b.round === r.round);
@@ -116,10 +122,9 @@ export function summarize(results: readonly RoundResult[]): Summary[] {
       throughput: spread(rounds.map((r) => r.throughput)),
       ratioToBare: ratios.length > 0 ? spread(ratios) : undefined,
       cpuMicrosPerCall: cpuPerCall,
-      overheadMicrosPerCall: bareCpu === undefined ? undefined : cpuPerCall.median - bareCpu,
+      overheadMicrosPerCall: overheadPerCall.length > 0 ? spread(overheadPerCall).median : undefined,
       cpuMicrosPerChunk: cpuPerChunk,
-      overheadMicrosPerChunk:
-        cpuPerChunk && bareCpuPerChunk !== undefined ? cpuPerChunk.median - bareCpuPerChunk : undefined,
+      overheadMicrosPerChunk: overheadPerChunk.length > 0 ? spread(overheadPerChunk).median : undefined,
       attemptsPerCall: sum(rounds.map((r) => r.attempts)) / sum(rounds.map((r) => r.calls)),
       p50Ms: spread(rounds.map((r) => r.p50Ms)),
       p99Ms: spread(rounds.map((r) => r.p99Ms)),
