@@ -177,7 +177,9 @@ const EXAMPLE_TIMEOUT_MS = 60_000;
 
 function runExample(example: Example, env: Record<string, string>) {
   const args = ['--import', SOURCE_HOOKS, ...(example.nodeArgs ?? []), `examples/${example.file}`];
-  const perClient = example.perClient ? { LLM_OTEL_EXAMPLES_PER_CLIENT_ONLY: '1' } : {};
+  const perClient: Record<string, string> = example.perClient
+    ? { LLM_OTEL_EXAMPLES_PER_CLIENT_ONLY: '1' }
+    : {};
   return inSlot(async () => {
     const run = runNode(args, { ...env, ...perClient }, EXAMPLE_TIMEOUT_MS);
     const exit = await run.exit;
