@@ -3,6 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { operationNameForPath, parseGenAiRequest, providerNameForHost } from '../../src/genai/request.ts';
 import { parseGenAiResponse } from '../../src/genai/response.ts';
 
+/**
+ * Property-test runs: a tenth under `npm run mutate` (MUTATE_GROUP is set), where every mutant that
+ * survives the example tests re-runs them (docs/mutation.md).
+ */
+const runs = (count: number): number =>
+  process.env.MUTATE_GROUP === undefined ? count : Math.ceil(count / 10);
+
 describe('operationNameForPath', () => {
   it.each([
     ['/v1/chat/completions', 'chat'],
@@ -141,7 +148,7 @@ describe('parseGenAiRequest', () => {
       fc.property(fc.oneof(fc.string(), fc.json()), (body) => {
         parseGenAiRequest(body, true);
       }),
-      { numRuns: 1_000 },
+      { numRuns: runs(1_000) },
     );
   });
 });
@@ -286,7 +293,7 @@ describe('parseGenAiResponse', () => {
       fc.property(fc.oneof(fc.string(), fc.json()), (body) => {
         parseGenAiResponse(body, true);
       }),
-      { numRuns: 1_000 },
+      { numRuns: runs(1_000) },
     );
   });
 });

@@ -3,6 +3,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { asBuffer, type SseEvent, SseParser } from '../../src/sse/parser.ts';
 
+/**
+ * Property-test runs: a tenth under `npm run mutate` (MUTATE_GROUP is set), where every mutant that
+ * survives the example tests re-runs them (docs/mutation.md).
+ */
+const runs = (count: number): number =>
+  process.env.MUTATE_GROUP === undefined ? count : Math.ceil(count / 10);
+
 interface Parsed {
   events: SseEvent[];
   dropped: number[];
@@ -468,7 +475,7 @@ describe('SseParser: properties', () => {
         expect(parseChunks(oneByteChunks(bytes))).toEqual(expected);
         expect(parseChunks(split(bytes, sizes))).toEqual(expected);
       }),
-      { numRuns: 4000 },
+      { numRuns: runs(4000) },
     );
   });
 
@@ -485,7 +492,7 @@ describe('SseParser: properties', () => {
         }
         expect(parseChunks(split(bytes, sizes), maxLineBytes)).toEqual(expected);
       }),
-      { numRuns: 2000 },
+      { numRuns: runs(2000) },
     );
   });
 
@@ -504,7 +511,7 @@ describe('SseParser: properties', () => {
         expect(parseChunks(oneByteChunks(bytes))).toEqual(whole);
         expect(parseChunks(split(bytes, sizes))).toEqual(whole);
       }),
-      { numRuns: 3000 },
+      { numRuns: runs(3000) },
     );
   });
 
@@ -519,7 +526,7 @@ describe('SseParser: properties', () => {
         const ours = parseChunks(split(bytes, sizes)).events.map(({ event, data }) => ({ event, data }));
         expect(ours).toEqual(theirs);
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 });

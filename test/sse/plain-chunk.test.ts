@@ -3,6 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { SseParser } from '../../src/sse/parser.ts';
 import { countPlainEvents } from '../../src/sse/plain-chunk.ts';
 
+/**
+ * Property-test runs: a tenth under `npm run mutate` (MUTATE_GROUP is set), where every mutant that
+ * survives the example tests re-runs them (docs/mutation.md).
+ */
+const runs = (count: number): number =>
+  process.env.MUTATE_GROUP === undefined ? count : Math.ceil(count / 10);
+
 const chunk = (content: string) =>
   `data: {"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"finish_reason":null}],"usage":null}\n\n`;
 const count = (text: string) => countPlainEvents(Buffer.from(text));
@@ -77,7 +84,7 @@ describe('countPlainEvents', () => {
         expect(seen).toHaveLength(plain);
         for (const data of seen) expect(data).not.toMatch(/"error"|\[DONE\]|"finish_reason":"/);
       }),
-      { numRuns: 2_000 },
+      { numRuns: runs(2_000) },
     );
   });
 });
