@@ -12,13 +12,14 @@
  *  - Plain `{"message":"...","code":...}` / `{"detail":"..."}` (FastAPI-style gateways).
  */
 
-import { redactSecrets, truncate } from '../redact/text.ts';
+import { redactMessage } from '../redact/text.ts';
+import { codeShaped } from './error-code.ts';
 import { isRetryableHttpError, isSpendCap } from './policy.ts';
 
 export interface ProviderError {
   /** The provider's error code (`context_length_exceeded`, `401`, a CheapAI `type`), if any. */
   code: string | undefined;
-  /** The human-readable message, secrets redacted (not truncated). */
+  /** The human-readable message, secrets redacted, at most {@link MAX_READ_MESSAGE_CHARS}. */
   message: string | undefined;
   /** The upstream provider behind a gateway (`metadata.provider_name`). */
   provider: string | undefined;
@@ -40,9 +41,9 @@ export interface HttpErrorDescription {
 export const DEFAULT_MAX_MESSAGE_LENGTH = 1024;
 /** Bodies beyond this are not parsed (the bounded copy is 64 KiB by default; this is a backstop). */
 export const MAX_PARSED_BODY_CHARS = 1024 * 1024;
+/** `readProviderError` keeps at most this much of a message (its callers keep 1,024). */
+export const MAX_READ_MESSAGE_CHARS = 8192;
 
-/** Codes become `error.type`, a metric attribute: only short identifier-like values qualify. */
-const CODE_SHAPE = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$/;
 const MAX_PROVIDER_CHARS = 128;
 const MAX_REQUEST_ID_CHARS = 256;
 const REQUEST_ID_KEYS = ['request_id', 'provider_request_id', 'requestId', 'providerRequestId'] as const;
@@ -55,89 +56,146 @@ function asObject(value: unknown): JsonObject | undefined {
     : undefined;
 }
 
-function asCode(value: unknown): string | undefined {
-  const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : value;
-  if (typeof text !== 'string') return undefined;
-  const trimmed = text.trim();
-  // A code that looks like a credential (`sk-...`) is not a code.
-  return CODE_SHAPE.test(trimmed) && redactSecrets(trimmed) === trimmed ? trimmed : undefined;
-}
-
-function asMessage(value: unknown): string | undefined {
+function asText(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const trimmed = value.trim();
-  return trimmed.length > 0 ? redactSecrets(trimmed) : undefined;
+  return trimmed.length > 0 ? trimmed : undefined;
 }
 
-function asLabel(value: unknown, max: number): string | undefined {
+function asLabel(
+  value: unknown,
+  max: number,
+  credentials: readonly string[] | undefined,
+): string | undefined {
   const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
-  if (typeof text !== 'string') return undefined;
-  const trimmed = text.trim();
-  return trimmed.length > 0 ? truncate(redactSecrets(trimmed), max) : undefined;
+  const trimmed = asText(text);
+  return trimmed === undefined ? undefined : redactMessage(trimmed, max, credentials);
 }
 
-function firstRequestId(...sources: (JsonObject | undefined)[]): string | undefined {
+function firstRequestId(
+  credentials: readonly string[] | undefined,
+  ...sources: (JsonObject | undefined)[]
+): string | undefined {
   for (const source of sources) {
     if (source === undefined) continue;
     for (const key of REQUEST_ID_KEYS) {
-      const id = asLabel(source[key], MAX_REQUEST_ID_CHARS);
+      const id = asLabel(source[key], MAX_REQUEST_ID_CHARS, credentials);
       if (id !== undefined) return id;
     }
   }
   return undefined;
 }
 
-/**
- * Normalises an already parsed error value: a whole body, or the `error` object of a mid-stream
- * SSE chunk. `undefined` when it carries neither a code nor a message.
- */
-export function readProviderError(value: unknown): ProviderError | undefined {
+/** A provider error whose message is still raw: each caller redacts it once, to its own length. */
+interface RawProviderError {
+  code: string | undefined;
+  rawMessage: string | undefined;
+  provider: string | undefined;
+  providerRequestId: string | undefined;
+}
+
+function readRawError(
+  value: unknown,
+  credentials: readonly string[] | undefined,
+): RawProviderError | undefined {
   const root = asObject(value);
   if (root === undefined) return undefined;
   const nested = asObject(root.error);
   const source = nested ?? root;
-  const code = asCode(source.code) ?? asCode(source.type === 'error' ? undefined : source.type);
-  const message =
-    asMessage(source.message) ??
-    asMessage(typeof root.error === 'string' ? root.error : undefined) ??
-    asMessage(root.message) ??
-    asMessage(root.detail);
-  if (code === undefined && message === undefined) return undefined;
+  const code = codeShaped(source.code) ?? codeShaped(source.type === 'error' ? undefined : source.type);
+  const rawMessage =
+    asText(source.message) ??
+    asText(typeof root.error === 'string' ? root.error : undefined) ??
+    asText(root.message) ??
+    asText(root.detail);
+  if (code === undefined && rawMessage === undefined) return undefined;
   const metadata = asObject(source.metadata);
   return {
     code,
-    message,
-    provider: asLabel(metadata?.provider_name ?? metadata?.provider, MAX_PROVIDER_CHARS),
-    providerRequestId: firstRequestId(metadata, source, root),
+    rawMessage,
+    provider: asLabel(metadata?.provider_name ?? metadata?.provider, MAX_PROVIDER_CHARS, credentials),
+    providerRequestId: firstRequestId(credentials, metadata, source, root),
   };
 }
 
-/** Parses an HTTP error body; `undefined` for non-JSON, arrays, oversized bodies, no error info. */
-export function parseProviderError(body: string): ProviderError | undefined {
+function withMessage(raw: RawProviderError, message: string | undefined): ProviderError {
+  return {
+    code: raw.code,
+    message: message === '' ? undefined : message,
+    provider: raw.provider,
+    providerRequestId: raw.providerRequestId,
+  };
+}
+
+/**
+ * Normalises an already parsed error value: a whole body, or the `error` object of a mid-stream
+ * SSE chunk. `undefined` when it carries neither a code nor a message. `credentials` (the exact
+ * values the request carried) are redacted from the message and labels as well.
+ */
+export function readProviderError(
+  value: unknown,
+  credentials?: readonly string[],
+): ProviderError | undefined {
+  const raw = readRawError(value, credentials);
+  if (raw === undefined) return undefined;
+  const message =
+    raw.rawMessage === undefined
+      ? undefined
+      : redactMessage(raw.rawMessage, MAX_READ_MESSAGE_CHARS, credentials);
+  return withMessage(raw, message);
+}
+
+function parseRawError(
+  body: string,
+  credentials: readonly string[] | undefined,
+): RawProviderError | undefined {
   if (typeof body !== 'string' || body.length > MAX_PARSED_BODY_CHARS) return undefined;
   const start = body.trimStart();
   if (!start.startsWith('{')) return undefined;
   try {
-    return readProviderError(JSON.parse(start));
+    return readRawError(JSON.parse(start), credentials);
   } catch {
     return undefined;
   }
 }
 
-/** Everything telemetry records about an HTTP error response. Never throws. */
+/** Parses an HTTP error body; `undefined` for non-JSON, arrays, oversized bodies, no error info. */
+export function parseProviderError(body: string, credentials?: readonly string[]): ProviderError | undefined {
+  const raw = parseRawError(body, credentials);
+  if (raw === undefined) return undefined;
+  const message =
+    raw.rawMessage === undefined
+      ? undefined
+      : redactMessage(raw.rawMessage, MAX_READ_MESSAGE_CHARS, credentials);
+  return withMessage(raw, message);
+}
+
+/**
+ * Everything telemetry records about an HTTP error response. `credentials` are the exact secrets
+ * the request carried (see `RequestHeaderFacts.credentials`, `queryCredentials`): removed from the
+ * message wherever they appear. The message is redacted only as far as it is kept
+ * (`maxMessageLength`, default 1,024), so the cost does not grow with the body. Never throws.
+ */
 export function describeHttpError(input: {
   status: number;
   body: string | undefined;
   maxMessageLength?: number;
+  credentials?: readonly string[];
 }): HttpErrorDescription {
   const status = input?.status;
   const fallback = String(status);
   try {
-    const error = input.body === undefined ? undefined : parseProviderError(input.body);
+    const credentials = input.credentials;
+    const raw = input.body === undefined ? undefined : parseRawError(input.body, credentials);
+    const message =
+      raw?.rawMessage === undefined
+        ? undefined
+        : redactMessage(raw.rawMessage, input.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH, credentials) ||
+          undefined;
+    const error = raw === undefined ? undefined : withMessage(raw, message);
     const description: HttpErrorDescription = {
       errorType: error?.code ?? fallback,
-      message:
-        truncate(error?.message ?? '', input.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH) || undefined,
+      message,
       retryable: isRetryableHttpError(status, error),
       spendCap: isSpendCap(status, error),
     };

@@ -10,6 +10,10 @@
  * while `apikey`, `x-auth-token`, `client_secret`, `X-Amz-Signature` are. Accepted false positives:
  * words ending in `key` (`monkey`, `hotkey`) lose their value, which costs telemetry detail only.
  * `code` (an OAuth authorization code) counts only as the whole name, so `country_code` survives.
+ *
+ * Free text (text.ts) uses the narrower {@link isSecretTextName}: there the name is usually a noun
+ * phrase whose last word says what it is (`api_key`, `x-auth-token`), and a secret word earlier in
+ * it does not make it a secret (`litellm.AuthenticationError: ...`, `auth_method: oauth`).
  */
 
 const SECRET_WORDS: ReadonlySet<string> = new Set([
@@ -63,4 +67,29 @@ export function isSecretName(name: string): boolean {
     if (word.length > 0 && isSecretWord(word.toLowerCase())) return true;
   }
   return false;
+}
+
+function wordsOf(name: string): string[] {
+  return name
+    .replace(CAMEL_BOUNDARY, '$1 $2')
+    .split(WORD_SEPARATORS)
+    .filter((word) => word.length > 0);
+}
+
+/**
+ * True when the name in a `name: value` / `name=value` pair inside free text looks like it carries
+ * a secret: its last word is a secret word or ends with a secret suffix (`api_key`, `accessToken`,
+ * `X-Amz-Signature`, `client_secret`), or it is `id` after one (`session_id`). `code` alone is not
+ * secret here (`"code": "invalid_type"` is an error code in provider messages), nor is a name whose
+ * secret word is not the last one (`AuthenticationError`, `token_count`, `auth_type`).
+ */
+export function isSecretTextName(name: string): boolean {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 256) return false;
+  if (!CANDIDATE.test(name)) return false;
+  const words = wordsOf(name);
+  const last = words[words.length - 1]?.toLowerCase();
+  if (last === undefined) return false;
+  if (isSecretWord(last)) return true;
+  const previous = words[words.length - 2]?.toLowerCase();
+  return last === 'id' && previous !== undefined && isSecretWord(previous);
 }
