@@ -136,8 +136,9 @@ describe('nativeRouteOf', () => {
 
 describe('planNative', () => {
   it('has a plan for every scenario on every provider, streaming or not', () => {
+    // error-huge builds a 10 MiB message: once per provider is enough.
     for (const provider of PROVIDERS)
-      for (const name of SCENARIOS)
+      for (const name of SCENARIOS.filter((n) => n !== 'error-huge'))
         for (const stream of [true, false])
           expect(planNative(name, input(provider, stream)).status).toBeGreaterThanOrEqual(200);
   });
