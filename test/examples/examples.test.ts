@@ -213,9 +213,11 @@ describe.concurrent('examples/', { timeout: 3 * EXAMPLE_TIMEOUT_MS }, () => {
     expect({ code: exit.code, signal: exit.signal, stderr }).toMatchObject({ code: 0, signal: null });
     expect(lines(stdout)).toEqual(expect.arrayContaining([...example.stdout]));
     const { operations, attempts } = spansOf(example.service);
-    expect(attempts.map((s) => s.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE])).toEqual(
-      Array(example.attempts).fill(200),
-    );
+    const exported = JSON.stringify({ operations, attempts, stderr });
+    expect(
+      attempts.map((s) => s.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE]),
+      exported,
+    ).toEqual(Array(example.attempts).fill(200));
     if (example.operations !== undefined) {
       expect(operations.map((s) => s.name).sort()).toEqual(example.operations);
     }
