@@ -69,8 +69,13 @@ export interface GenAiRequest {
 /**
  * Reads model and stream flag from a JSON request body. Returns undefined for non-JSON bodies.
  * `captureContent` also returns the prompt (messages, input or prompt) serialised as JSON.
+ * `streamsByDefault`: the wire format streams unless the body says `"stream": false` (Ollama).
  */
-export function parseGenAiRequest(body: string, captureContent: boolean): GenAiRequest | undefined {
+export function parseGenAiRequest(
+  body: string,
+  captureContent: boolean,
+  streamsByDefault = false,
+): GenAiRequest | undefined {
   const first = firstNonSpace(body);
   if (first !== '{') return undefined;
   let parsed: unknown;
@@ -86,7 +91,7 @@ export function parseGenAiRequest(body: string, captureContent: boolean): GenAiR
   const input = record.messages ?? record.input ?? record.prompt;
   return {
     model,
-    stream: record.stream === true,
+    stream: record.stream === true || (streamsByDefault && record.stream !== false),
     inputMessages: captureContent && input !== undefined ? JSON.stringify(input) : undefined,
   };
 }

@@ -20,6 +20,7 @@ import { describeHttpError } from '../errors/error-body.ts';
 import { errorTypeOf, isUserAbort } from '../errors/error-type.ts';
 import { isRetryableNetworkError, isRetryableStreamError } from '../errors/policy.ts';
 import { parseGenAiResponse } from '../genai/response.ts';
+import { NdjsonObserver } from '../ndjson/ndjson-observer.ts';
 import { redactSecrets, truncate } from '../redact/text.ts';
 import {
   ATTR_ERROR_TYPE,
@@ -44,7 +45,7 @@ import {
   EVENT_LLM_STREAM_ERROR,
   EVENT_LLM_STREAM_TRUNCATED,
 } from '../semconv/names.ts';
-import { type StreamErrorInfo, StreamObserver } from '../sse/stream-observer.ts';
+import { type ResponseStreamObserver, type StreamErrorInfo, StreamObserver } from '../sse/stream-observer.ts';
 import type { CreationFacts, TaskRequest } from '../tasks/task-tracker.ts';
 import type { Operation } from './operation.ts';
 import { type AttemptOutcome, emptyOutcome, httpOutcomeAttributes } from './outcome.ts';
@@ -65,7 +66,7 @@ export class Attempt {
   #contentEncoding: string | undefined;
   #errorBody: BoundedCopy | undefined;
   #jsonBody: BoundedCopy | undefined;
-  #stream: StreamObserver | undefined;
+  #stream: ResponseStreamObserver | undefined;
   #decoder: StreamDecoder | undefined;
   #bodyBytes = 0;
   #ending = false;
@@ -114,7 +115,10 @@ export class Attempt {
     }
     const contentType = headerValue(headers['content-type']) ?? '';
     if (contentType.includes('text/event-stream')) {
-      this.#startStream();
+      this.#startStream(StreamObserver);
+    } else if (contentType.includes('ndjson')) {
+      // Ollama's streams; any other NDJSON is not ours to read.
+      if (this.#operation.operationName) this.#startStream(NdjsonObserver);
     } else if (
       (this.#operation.operationName || this.#operation.task?.wantsJsonBody) &&
       contentType.includes('json')
@@ -217,8 +221,8 @@ export class Attempt {
     if (this.#isLlmStream()) this.#truncated(outcome.errorType);
   }
 
-  #startStream(): void {
-    const stream = new StreamObserver({
+  #startStream(Observer: typeof StreamObserver | typeof NdjsonObserver): void {
+    const stream = new Observer({
       onError: (error) => this.#guarded('stream_error', () => this.#streamError(error)),
       now: () => performance.now(),
       maxLineBytes: this.#runtime.options.maxSseLineBytes,
@@ -290,8 +294,14 @@ export class Attempt {
    * SDK too, so it is an error here: `invalid_response_body`.
    */
   #readJsonResponse(text: string | undefined): void {
+    const format = this.#operation.target.route?.format;
+    const capture = this.#runtime.options.captureContent;
     const response =
-      text === undefined ? undefined : parseGenAiResponse(text, this.#runtime.options.captureContent);
+      text === undefined
+        ? undefined
+        : format
+          ? format.parseResponse(text, capture)
+          : parseGenAiResponse(text, capture);
     if (response) {
       this.#outcome.response = response;
       return;

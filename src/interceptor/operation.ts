@@ -77,12 +77,21 @@ export class Operation implements OperationListener {
     this.task = task;
     this.operationName = target.operationName;
     this.providerName = target.operationName ? runtime.providerNameFor(target) : undefined;
+    // Gemini, Vertex, Bedrock and Azure name the model in the path; the body's model, if any, wins later.
+    this.model = target.route?.model;
     const attributes: Attributes = this.operationName
       ? { [ATTR_GEN_AI_OPERATION_NAME]: this.operationName, [ATTR_GEN_AI_PROVIDER_NAME]: this.providerName }
       : { [ATTR_HTTP_REQUEST_METHOD]: target.method, [ATTR_SERVER_ADDRESS]: target.serverAddress };
+    if (this.model !== undefined) attributes[ATTR_GEN_AI_REQUEST_MODEL] = this.model;
+    if (target.route?.streams !== undefined) {
+      this.stream = target.route.streams;
+      attributes[ATTR_GEN_AI_REQUEST_STREAM] = this.stream;
+    }
     if (task) Object.assign(attributes, task.attributes);
     this.#span = runtime.tracer.startSpan(
-      this.operationName ?? target.method,
+      this.model === undefined || !this.operationName
+        ? (this.operationName ?? target.method)
+        : `${this.operationName} ${this.model}`,
       { kind: SpanKind.CLIENT, attributes, links: task?.links },
       state.parentContext,
     );
@@ -104,10 +113,11 @@ export class Operation implements OperationListener {
   /** Applies what the request body said: model, stream flag and (opt-in) the prompt. */
   setRequest(request: GenAiRequest): void {
     this.requestRead = true;
-    this.model = request.model;
-    this.stream = request.stream;
+    this.model = request.model ?? this.model;
+    // A route that streams by its path (Gemini, Bedrock) says so whatever the body holds.
+    if (this.target.route?.streams === undefined) this.stream = request.stream;
     if (!this.operationName) return;
-    this.#span.setAttribute(ATTR_GEN_AI_REQUEST_STREAM, request.stream);
+    this.#span.setAttribute(ATTR_GEN_AI_REQUEST_STREAM, this.stream);
     if (request.model !== undefined) {
       this.#span.setAttribute(ATTR_GEN_AI_REQUEST_MODEL, request.model);
       this.#span.updateName(`${this.operationName} ${request.model}`);

@@ -3,7 +3,9 @@
  * route is an LLM API call. Parsing an origin costs a URL parse, so results are cached per origin
  * (a bounded map: applications talk to a handful of hosts).
  */
-import { operationNameForPath, providerNameForHost } from '../genai/request.ts';
+import { providerNameForHost } from '../genai/request.ts';
+import { routeOf } from '../providers/table.ts';
+import type { Route } from '../providers/types.ts';
 import { redactUrl } from '../redact/url.ts';
 
 export interface RequestTarget {
@@ -15,9 +17,13 @@ export interface RequestTarget {
   readonly serverAddress: string;
   readonly serverPort: number;
   readonly url: URL;
+  /** The LLM API route (src/providers/), when the path is one. */
+  readonly route: Route | undefined;
   readonly operationName: string | undefined;
-  /** `gen_ai.provider.name` by the built-in host table (the `providerName` option may override it). */
+  /** `gen_ai.provider.name` by the built-in host table, else the host (the `providerName` option may override it). */
   readonly hostProvider: string;
+  /** The host is in the provider table (not a proxy, a gateway or localhost). */
+  readonly hostKnown: boolean;
 }
 
 interface ParsedOrigin {
@@ -25,6 +31,7 @@ interface ParsedOrigin {
   readonly serverAddress: string;
   readonly serverPort: number;
   readonly hostProvider: string;
+  readonly hostKnown: boolean;
 }
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'http:': 80, 'https:': 443 };
@@ -41,6 +48,7 @@ function parseOrigin(origin: string): ParsedOrigin {
     serverAddress: hostname,
     serverPort: url.port === '' ? (DEFAULT_PORTS[url.protocol] ?? 0) : Number(url.port),
     hostProvider: providerNameForHost(hostname),
+    hostKnown: providerNameForHost(hostname) !== hostname.toLowerCase(),
   };
   if (origins.size >= MAX_CACHED_ORIGINS) origins.clear();
   origins.set(origin, parsed);
@@ -51,6 +59,7 @@ export function requestTarget(origin: string | URL, path: string, method: string
   const originText = typeof origin === 'string' ? origin : origin.origin;
   const parsed = parseOrigin(originText);
   const base = originText.endsWith('/') ? originText.slice(0, -1) : originText;
+  const route = routeOf(path);
   return {
     method,
     origin: originText,
@@ -59,7 +68,9 @@ export function requestTarget(origin: string | URL, path: string, method: string
     serverAddress: parsed.serverAddress,
     serverPort: parsed.serverPort,
     url: parsed.url,
-    operationName: operationNameForPath(path),
+    route,
+    operationName: route?.operationName,
     hostProvider: parsed.hostProvider,
+    hostKnown: parsed.hostKnown,
   };
 }

@@ -40,11 +40,17 @@ export class TelemetryRuntime {
     }
   }
 
-  /** `gen_ai.provider.name`: the option (string or function), else the host table. */
+  /**
+   * `gen_ai.provider.name`: the option (string or function); else the host table; else what the
+   * route makes unmistakable (a Gemini, Vertex, Bedrock or Ollama path); else the host.
+   */
   providerNameFor(target: RequestTarget): string {
     const configured = this.options.providerName;
     if (typeof configured === 'string') return configured;
-    return configured?.(target.url) ?? target.hostProvider;
+    const chosen = configured?.(target.url);
+    if (chosen !== undefined) return chosen;
+    if (target.hostKnown) return target.hostProvider;
+    return target.route?.provider ?? target.hostProvider;
   }
 
   /** Swallows a telemetry error: counted, handed to `onTelemetryError`, logged through OTel's diag. Never throws. */

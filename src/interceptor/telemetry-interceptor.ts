@@ -98,7 +98,11 @@ function instrument(
       const current = operation;
       body = observeRequestBody(body, runtime.options.maxRequestBodyBytes, (text) => {
         try {
-          const request = parseGenAiRequest(text, runtime.options.captureContent);
+          const request = parseGenAiRequest(
+            text,
+            runtime.options.captureContent,
+            current.target.route?.format.streamsByDefault,
+          );
           if (request) current.setRequest(request);
         } catch (error) {
           runtime.failed('request_body', error);

@@ -51,6 +51,26 @@ export interface StreamObserverOptions {
 
 type JsonObject = Record<string, unknown>;
 
+/**
+ * What the interceptor reads from a response stream observer, whatever the framing: SSE (this
+ * module) or NDJSON (src/ndjson/).
+ */
+export interface ResponseStreamObserver {
+  write(chunk: Uint8Array): void;
+  end(): void;
+  readonly completed: boolean;
+  readonly terminated: boolean;
+  readonly isLlmStream: boolean;
+  readonly chunkIndex: number;
+  readonly linesDropped: number;
+  readonly responseId: string | undefined;
+  readonly responseModel: string | undefined;
+  readonly finishReasons: readonly string[];
+  readonly inputTokens: number | undefined;
+  readonly outputTokens: number | undefined;
+  readonly firstChunkAt: number | undefined;
+}
+
 const DONE = '[DONE]';
 const LF = 0x0a;
 /** The blank line that ends an event, with `\n` line ends (the only ones the fast path takes). */
@@ -76,7 +96,6 @@ const FINISH_REASON_KEY = key('"finish_reason"', '_reason"');
 const USAGE_KEY = key('"usage"', 'ge"');
 const GEMINI_FINISH_REASON_KEY = key('"finishReason"', 'Reason"');
 const GEMINI_USAGE_KEY = key('"usageMetadata"', 'Metadata"');
-const JSON_RPC_KEY = key('"jsonrpc"', 'sonrpc"');
 const CONTENT_KEYS = [
   key('"content"', 'ntent"'),
   key('"text"', 'ext"'),

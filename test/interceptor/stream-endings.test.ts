@@ -273,7 +273,7 @@ const OPERATION_NAMES: Record<Format, string | undefined> = {
   chat: 'chat gpt-4o-mini',
   responses: 'chat gpt-4o-mini',
   anthropic: 'chat claude-sonnet-4-5',
-  gemini: undefined,
+  gemini: 'generate_content gemini-2.0-flash',
   mcp: undefined,
 };
 
