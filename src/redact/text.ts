@@ -400,20 +400,23 @@ function findShapes(text: string, end: number, spans: number[]): void {
           jwtBlockedUntil = b1;
         }
       }
-
-      // sk-…, gsk_…, AIza…
-      const key = keyEnd(text, i, end);
-      if (key >= 0) {
-        add(i, key);
-        continue;
-      }
     }
 
-    // The start of a base64url run: hex and high-entropy tokens.
+    // The start of a base64url run: hex and high-entropy tokens (before key prefixes, so a run
+    // that is opaque goes whole even where a prefix's body would stop early: `hf_abc-…`).
     if (flags & (ALNUM | DASH) && !has(text, i - 1, ALNUM | DASH)) {
       const runEnd = skip(text, i, end, ALNUM | DASH);
       if (isOpaqueToken(text, i, runEnd)) {
         add(i, runEnd);
+        continue;
+      }
+    }
+
+    // sk-…, gsk_…, AIza…
+    if (flags & ALNUM) {
+      const key = keyEnd(text, i, end);
+      if (key >= 0) {
+        add(i, key);
         continue;
       }
     }

@@ -6,6 +6,7 @@ import {
   parseProviderError,
   readProviderError,
 } from '../../src/errors/error-body.ts';
+import { codeShaped } from '../../src/errors/error-code.ts';
 
 /** The seeds' statuses with what each means, and the retry verdict from their retry tables. */
 const SEED_STATUSES = [
@@ -325,5 +326,158 @@ describe('never throws, never leaks (property)', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('codeShaped: what may become error.type', () => {
+  it.each([
+    ['context_length_exceeded', 'context_length_exceeded'],
+    ['RESOURCE_EXHAUSTED', 'RESOURCE_EXHAUSTED'],
+    ['overloaded_error', 'overloaded_error'],
+    ['insufficient_quota', 'insufficient_quota'],
+    ['invalid_api_key', 'invalid_api_key'],
+    ['429', '429'],
+    [429, '429'],
+    [3505, '3505'],
+    ['  rate_limit  ', 'rate_limit'],
+    ['litellm.RateLimitError', 'litellm.RateLimitError'],
+    ['ThrottlingException', 'ThrottlingException'],
+    ['HPE_INVALID_CHUNK_SIZE', 'HPE_INVALID_CHUNK_SIZE'],
+    ['ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_STREAM_ERROR'],
+    ['x'.repeat(64), 'x'.repeat(64)],
+  ])('%j → %j', (value, expected) => {
+    expect(codeShaped(value)).toBe(expected);
+  });
+
+  it.each([
+    ['a key after a code', 'invalid_api_key:sk-proj-abc123'],
+    ['a key after a code, with a space', 'invalid_api_key: sk-proj-abc123'],
+    ['a bare sk- key', 'sk-abcdef123456'],
+    ['a short sk- key', 'sk-a'],
+    ['a Groq key', 'gsk_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMN'],
+    ['a Groq key prefix', 'gsk_1'],
+    ['an xAI key', 'xai-AbCdEf0123456789'],
+    ['a Google key', 'AIzaSyA-1234567890abcdefghij'],
+    ['a JWT', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig'],
+    ['32 hex', '0123456789abcdef0123456789abcdef'],
+    ['a random token', 'aB3dE5gH7jK9mN1pQ3sT'],
+    ['a uuid', '550e8400-e29b-41d4-a716-446655440000'],
+    ['a request id', 'req_7f3a9c21b4'],
+    ['a timestamp', '1733558400000'],
+    ['free text', 'Rate limit reached for gpt-4o in organization org-abc'],
+    [
+      'free text with a request id',
+      'Rate limit reached. Request id req_3f2a9c1e-8b7d-4e6f-a5c4-1d2e3f4a5b6c',
+    ],
+    ['a tab', 'rate\tlimit'],
+    ['65 characters', 'x'.repeat(65)],
+    ['a leading separator', '_internal'],
+    ['empty', ''],
+    ['only spaces', '   '],
+    ['non-ASCII', 'invalid_api_key:sk-proj-abc…'],
+    ['a float', 1.5],
+    ['NaN', Number.NaN],
+    ['a negative number', -1],
+    ['a boolean', true],
+    ['null', null],
+    ['an object', { code: 'x' }],
+  ])('rejects %s', (_name, value) => {
+    expect(codeShaped(value)).toBeUndefined();
+  });
+
+  it('a body whose code carries the key falls back to the status, and the key is not exported', () => {
+    const body = JSON.stringify({ error: { code: 'invalid_api_key:sk-proj-abc123', message: 'bad key' } });
+    expect(describeHttpError({ status: 401, body })).toEqual({
+      errorType: '401',
+      message: 'bad key',
+      retryable: false,
+      spendCap: false,
+    });
+  });
+});
+
+describe("describeHttpError: the request's own credentials", () => {
+  const groqKey = 'gsk_r4nd0mGr0qK3yW1thN0Sk';
+  const hexKey = '9f2c1e7ab44d0c3e';
+
+  it('strips them from the message whatever their shape', () => {
+    const body = JSON.stringify({
+      error: {
+        message: `Incorrect API key provided: ${hexKey}. Key ${hexKey} is revoked.`,
+        code: 'invalid_api_key',
+      },
+    });
+    expect(describeHttpError({ status: 401, body })).toEqual({
+      errorType: 'invalid_api_key',
+      message: `Incorrect API key provided: ${hexKey}. Key ${hexKey} is revoked.`,
+      retryable: false,
+      spendCap: false,
+    });
+    expect(describeHttpError({ status: 401, body, credentials: [hexKey] })).toEqual({
+      errorType: 'invalid_api_key',
+      message: 'Incorrect API key provided: REDACTED. Key REDACTED is revoked.',
+      retryable: false,
+      spendCap: false,
+    });
+  });
+
+  it('strips them from the provider name and request id too', () => {
+    const body = JSON.stringify({
+      error: {
+        code: 502,
+        message: 'upstream',
+        metadata: { provider_name: `p-${hexKey}`, request_id: `r-${hexKey}` },
+      },
+    });
+    expect(describeHttpError({ status: 502, body, credentials: [hexKey] })).toEqual({
+      errorType: '502',
+      message: 'upstream',
+      retryable: true,
+      spendCap: false,
+      provider: 'p-REDACTED',
+      providerRequestId: 'r-REDACTED',
+    });
+  });
+
+  it('parseProviderError and readProviderError take them as well', () => {
+    const body = JSON.stringify({ error: { message: `bad ${hexKey}x`, type: 'authentication_error' } });
+    expect(parseProviderError(body)?.message).toBe(`bad ${hexKey}x`);
+    expect(parseProviderError(body, [hexKey])?.message).toBe('bad REDACTEDx');
+    expect(readProviderError({ message: `bad ${hexKey}` }, [hexKey])?.message).toBe('bad REDACTED');
+  });
+
+  it('a Groq key is caught by its shape even without the credentials', () => {
+    const body = JSON.stringify({ error: { message: `Incorrect API key provided: ${groqKey}.` } });
+    expect(describeHttpError({ status: 401, body }).message).toBe('Incorrect API key provided: REDACTED.');
+  });
+});
+
+describe('describeHttpError: messages keep their words', () => {
+  it.each([
+    'Error: {"code": "invalid_type", "param": "max_tokens"}',
+    'litellm.AuthenticationError: AuthenticationError: OpenAIException - The api_key client option must be set',
+    'Please include the request ID req_0a1b2c3d4e5f67890a1b2c3d4e5f6789 in your message.',
+    'token: expired',
+  ])('%s', (message) => {
+    const body = JSON.stringify({ error: { message, type: 'invalid_request_error' } });
+    expect(describeHttpError({ status: 400, body }).message).toBe(message);
+  });
+});
+
+describe('describeHttpError: bounded work on huge adversarial messages', () => {
+  it.each([
+    ['-eyJ', 240 * 1024],
+    ['a:', 240 * 1024],
+    ['_eyJ', 64 * 1024],
+  ])('%j × %d characters', (unit, size) => {
+    const message = unit.repeat(size / unit.length);
+    const body = JSON.stringify({ error: { message, type: 'invalid_request_error' } });
+    expect(describeHttpError({ status: 400, body })).toEqual({
+      errorType: 'invalid_request_error',
+      message: message.slice(0, 1024),
+      retryable: false,
+      spendCap: false,
+    });
+    expect(readProviderError(JSON.parse(body))?.message).toBe(message.slice(0, 8192));
   });
 });
