@@ -11,8 +11,10 @@ export default {
   coverageAnalysis: 'perTest',
   mutate: group.mutate,
   concurrency: 2,
-  reporters: ['json', 'clear-text', 'progress'],
-  jsonReporter: { fileName: `reports/stryker/${group.name}.json` },
+  // Full reports under coverage/ (git- and Biome-ignored); scripts/mutate.ts summarises them.
+  reporters: ['json', 'html', 'clear-text', 'progress'],
+  jsonReporter: { fileName: `coverage/mutation/${group.name}.json` },
+  htmlReporter: { fileName: `coverage/mutation/${group.name}.html` },
   clearTextReporter: { allowColor: false, logTests: false },
   tempDirName: '.stryker-tmp',
   ignorePatterns: ['dist', 'coverage', '.e2e', 'reports', 'bench/results.json'],

@@ -5,7 +5,7 @@
  */
 
 export interface MutationGroup {
-  /** Used in MUTATE_GROUP, reports/mutation.json and reports/stryker/<name>.json. */
+  /** Used in MUTATE_GROUP, reports/mutation.json and coverage/mutation/<name>.json. */
   readonly name: string;
   /** Source globs Stryker mutates. */
   readonly mutate: string[];

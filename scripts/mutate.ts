@@ -2,7 +2,7 @@
  * Mutation testing of the pure modules (not part of CI: it takes minutes). Runs StrykerJS once per
  * group of mutate/groups.ts, each group's mutants judged by that group's own tests, one group at a
  * time, and writes the summary to reports/mutation.json (Stryker's full reports stay in
- * reports/stryker/<group>.json, not committed). Exits 1 when a group scores below 85%.
+ * coverage/mutation/<group>.json and .html, not committed). Exits 1 when a group scores below 85%.
  *
  *   npm run mutate                      every group
  *   npm run mutate -- errors genai      only these groups (their entries in the summary are replaced)
@@ -25,6 +25,7 @@ const STRYKER_BIN = path.join(
   'stryker.js',
 );
 const STRYKER_VERSION: string = require('@stryker-mutator/core/package.json').version;
+const BIOME_BIN = path.join(path.dirname(require.resolve('@biomejs/biome/package.json')), 'bin', 'biome');
 
 interface Mutant {
   readonly status: string;
@@ -85,7 +86,7 @@ function summarise(group: MutationGroup, report: string, seconds: number): Group
 }
 
 function runGroup(group: MutationGroup): GroupSummary {
-  const report = path.join(ROOT, 'reports', 'stryker', `${group.name}.json`);
+  const report = path.join(ROOT, 'coverage', 'mutation', `${group.name}.json`);
   console.log(`\n=== ${group.name}: ${group.mutate.join(', ')} ===`);
   const started = performance.now();
   const result = spawnSync(process.execPath, [STRYKER_BIN, 'run', 'stryker.config.mjs'], {
@@ -107,10 +108,11 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const selected = requested.length === 0 ? GROUPS : GROUPS.filter((group) => requested.includes(group.name));
+const fresh = selected.map(runGroup);
+// Read only now: another `npm run mutate -- <groups>` may have written other groups meanwhile.
 const previous: GroupSummary[] = existsSync(SUMMARY)
   ? (JSON.parse(readFileSync(SUMMARY, 'utf8')) as { groups: GroupSummary[] }).groups
   : [];
-const fresh = selected.map(runGroup);
 const groups = GROUPS.map(
   (group) => fresh.find((s) => s.group === group.name) ?? previous.find((s) => s.group === group.name),
 ).filter((summary): summary is GroupSummary => summary !== undefined);
@@ -123,6 +125,8 @@ const summary = {
   groups,
 };
 writeFileSync(SUMMARY, `${JSON.stringify(summary, null, 2)}\n`);
+// In the project's JSON style, so `npm run lint` passes on the committed summary.
+spawnSync(process.execPath, [BIOME_BIN, 'format', '--write', SUMMARY], { cwd: ROOT, stdio: 'inherit' });
 
 console.log('\ngroup            mutants  killed  survived  timeout  noCov  ignored  score  seconds');
 for (const s of groups) {
