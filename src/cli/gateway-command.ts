@@ -49,6 +49,7 @@ async function optionsFrom(
     streamChunks: integer('stream-chunks', values['stream-chunks'], 1, 10_000),
     chunkDelayMs: integer('chunk-delay-ms', values['chunk-delay-ms'], 0, 600_000),
     firstChunkDelayMs: integer('first-chunk-delay-ms', values['first-chunk-delay-ms'], 0, 600_000),
+    endGapMs: integer('end-gap-ms', values['end-gap-ms'], 0, 600_000),
     taskPolls: integer('task-polls', values['task-polls'], 1, MAX_TASK_POLLS),
     quiet: values.quiet,
     help: values.help,

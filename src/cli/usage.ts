@@ -24,6 +24,7 @@ export const GATEWAY_OPTIONS = {
   'stream-chunks': { type: 'string' },
   'chunk-delay-ms': { type: 'string' },
   'first-chunk-delay-ms': { type: 'string' },
+  'end-gap-ms': { type: 'string' },
   'task-polls': { type: 'string' },
   quiet: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -46,6 +47,10 @@ const GATEWAY_HELP: Record<keyof typeof GATEWAY_OPTIONS, readonly [string, strin
   'stream-chunks': ['N', 'content chunks per stream (default 5)'],
   'chunk-delay-ms': ['N', 'delay between stream pieces (default 0)'],
   'first-chunk-delay-ms': ['N', 'delay for slow-first-chunk and hang-then-close (default 500)'],
+  'end-gap-ms': [
+    'N',
+    "delay between a stream's last event and the end of its body, sent separately (default 1)",
+  ],
   'task-polls': ['N', 'polls an asynchronous task takes to finish (default 3; per task: x-mock-task-polls)'],
   quiet: ['', 'do not log requests to stderr'],
   help: ['', 'show this help'],

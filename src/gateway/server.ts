@@ -55,6 +55,12 @@ export interface GatewayOptions {
   chunkDelayMs?: number;
   /** Delay of `slow-first-chunk` and `hang-then-close`; default 500. */
   firstChunkDelayMs?: number;
+  /**
+   * Milliseconds between a stream's last piece and the end of its body, written separately as
+   * real servers do; default 1 (an I/O poll in between, so an in-process client reads the last
+   * event first). 0 still writes the end on its own, without waiting.
+   */
+  endGapMs?: number;
   /** Polls an asynchronous task takes: the N-th answers succeeded/failed; default 3 (per task: `x-mock-task-polls`). */
   taskPolls?: number;
   /** Receives one line per finished request. */
@@ -79,7 +85,7 @@ const OPERATIONS: Record<string, Operation> = {
   responses: 'responses',
   models: 'models',
 };
-const END_GAP_MS = 1;
+const DEFAULT_END_GAP_MS = 1;
 const STREAMABLE: ReadonlySet<Operation> = new Set(['chat', 'text_completion', 'responses']);
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -281,12 +287,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       if (!drained) await Promise.race([once(out, 'drain'), once(res, 'close')]);
     }
     // The last piece (a terminal or error event) reaches the kernel before the end of the body,
-    // which follows in a write of its own after END_GAP_MS, as real servers send them: a client
+    // which follows in a write of its own after endGapMs, as real servers send them: a client
     // that stops reading at the terminal event may cancel before the end arrives. The gap holds
     // an I/O poll, so that a client in this same process reads the event on its own first.
     if (plan.ending !== 'stall' && socket && !socket.destroyed) {
       await new Promise((resolve) => socket.write('', resolve));
-      await sleep(END_GAP_MS, undefined, { signal });
+      await sleep(options.endGapMs ?? DEFAULT_END_GAP_MS, undefined, { signal });
     }
     if (plan.ending === 'end') out.end();
     if (plan.ending === 'reset') socket?.resetAndDestroy();
