@@ -38,8 +38,8 @@ interface Example {
   readonly stdout: readonly string[];
   /** HTTP attempts it makes (each exported as an attempt span answered 200). */
   readonly attempts: number;
-  /** Names of the LLM operation spans it must export, sorted; undefined while the route is not recognised. */
-  readonly operations: readonly string[] | undefined;
+  /** Names of the LLM operation spans it must export, sorted. */
+  readonly operations: readonly string[];
 }
 
 const EXAMPLES: readonly Example[] = [
@@ -99,14 +99,12 @@ const EXAMPLES: readonly Example[] = [
     attempts: 2,
     operations: ['chat claude-haiku-4-5', 'chat claude-haiku-4-5'],
   },
-  // Gemini and Ollama calls are traced (attempt spans) but their routes are not yet recognised as
-  // LLM operations: that is the provider layer's job (src/providers/); add their names when it lands.
   {
     file: 'gemini.ts',
     service: 'example-gemini',
     stdout: [`generateContent: ${GREETING}`, `stream: ${GREETING}`],
     attempts: 2,
-    operations: undefined,
+    operations: ['generate_content gemini-2.5-flash', 'generate_content gemini-2.5-flash'],
   },
   {
     file: 'ollama.ts',
@@ -114,7 +112,7 @@ const EXAMPLES: readonly Example[] = [
     service: 'example-ollama',
     stdout: [`chat: ${GREETING}`, `stream: ${GREETING}`],
     attempts: 2,
-    operations: undefined,
+    operations: ['chat llama3.2', 'chat llama3.2'],
   },
 ];
 
@@ -218,9 +216,7 @@ describe.concurrent('examples/', { timeout: 3 * EXAMPLE_TIMEOUT_MS }, () => {
       attempts.map((s) => s.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE]),
       exported,
     ).toEqual(Array(example.attempts).fill(200));
-    if (example.operations !== undefined) {
-      expect(operations.map((s) => s.name).sort()).toEqual(example.operations);
-    }
+    expect(operations.map((s) => s.name).sort(), exported).toEqual(example.operations);
     for (const span of [...operations, ...attempts]) {
       expect(span.attributes[ATTR_ERROR_TYPE]).toBeUndefined();
     }
