@@ -1,7 +1,7 @@
 /**
  * The Anthropic SDK (`@anthropic-ai/sdk`), Messages API: one plain message and one streamed
- * message (the stream ends at `message_stop`), each traced with an operation span and one attempt
- * span per HTTP attempt.
+ * message (the stream ends at `message_stop`), each traced as a `chat claude-haiku-4-5` operation
+ * span with one attempt span per HTTP attempt.
  *
  * The telemetry dispatcher is passed to this client only (`fetchOptions.dispatcher`), the way in
  * for an application that starts its own OpenTelemetry SDK. Here `startTelemetry()` is that SDK.

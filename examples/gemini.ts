@@ -1,7 +1,7 @@
 /**
  * Google's Gen AI SDK (`@google/genai`), Gemini API: `generateContent` and
- * `generateContentStream` (server-sent events), each traced with an operation span and one
- * attempt span per HTTP attempt.
+ * `generateContentStream` (server-sent events), each traced as a
+ * `generate_content gemini-2.5-flash` operation span with one attempt span per HTTP attempt.
  *
  * `@google/genai` takes no fetch or dispatcher of its own, so this example uses the global way in:
  * `startTelemetry()` starts the OpenTelemetry SDK and makes the telemetry dispatcher the global

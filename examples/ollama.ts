@@ -1,7 +1,7 @@
 /**
  * The `ollama` package, `/api/chat`: one plain answer and one streamed answer (newline-delimited
- * JSON ending with `"done": true`), each traced with an operation span and one attempt span per
- * HTTP attempt.
+ * JSON ending with `"done": true`), each traced as a `chat llama3.2` operation span with one
+ * attempt span per HTTP attempt.
  *
  * `ollama` takes a `fetch`; this one sends every request through the telemetry dispatcher, so only
  * this client is traced (the way in for an application that starts its own OpenTelemetry SDK).
