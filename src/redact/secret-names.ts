@@ -69,11 +69,33 @@ export function isSecretName(name: string): boolean {
   return false;
 }
 
-function wordsOf(name: string): string[] {
-  return name
-    .replace(CAMEL_BOUNDARY, '$1 $2')
-    .split(WORD_SEPARATORS)
-    .filter((word) => word.length > 0);
+function isAlnumCode(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+function isUpperCode(c: number): boolean {
+  return c >= 0x41 && c <= 0x5a;
+}
+
+/** Start of the word that ends at `end` (exclusive), split as in isSecretName: separators and camelCase. */
+function wordStart(name: string, end: number): number {
+  let start = end;
+  while (start > 0 && isAlnumCode(name.charCodeAt(start - 1))) {
+    // `accessToken`: a capital after a lower-case letter or digit starts a word.
+    if (isUpperCode(name.charCodeAt(start - 1)) && start - 1 > 0) {
+      const before = name.charCodeAt(start - 2);
+      if (isAlnumCode(before) && !isUpperCode(before)) return start - 1;
+    }
+    start--;
+  }
+  return start;
+}
+
+/** End of the last word that ends at or before `end`, skipping separators. */
+function wordEnd(name: string, end: number): number {
+  let i = end;
+  while (i > 0 && !isAlnumCode(name.charCodeAt(i - 1))) i--;
+  return i;
 }
 
 /**
@@ -81,15 +103,18 @@ function wordsOf(name: string): string[] {
  * a secret: its last word is a secret word or ends with a secret suffix (`api_key`, `accessToken`,
  * `X-Amz-Signature`, `client_secret`), or it is `id` after one (`session_id`). `code` alone is not
  * secret here (`"code": "invalid_type"` is an error code in provider messages), nor is a name whose
- * secret word is not the last one (`AuthenticationError`, `token_count`, `auth_type`).
+ * secret word is not the last one (`AuthenticationError`, `token_count`, `auth_type`). Reads the last
+ * two words in place: the redactor asks at every `=` and `:` of untrusted text.
  */
 export function isSecretTextName(name: string): boolean {
   if (typeof name !== 'string' || name.length === 0 || name.length > 256) return false;
-  if (!CANDIDATE.test(name)) return false;
-  const words = wordsOf(name);
-  const last = words[words.length - 1]?.toLowerCase();
-  if (last === undefined) return false;
+  const lastEnd = wordEnd(name, name.length);
+  const lastStart = wordStart(name, lastEnd);
+  if (lastEnd === lastStart) return false;
+  const last = name.slice(lastStart, lastEnd).toLowerCase();
   if (isSecretWord(last)) return true;
-  const previous = words[words.length - 2]?.toLowerCase();
-  return last === 'id' && previous !== undefined && isSecretWord(previous);
+  if (last !== 'id') return false;
+  const previousEnd = wordEnd(name, lastStart);
+  const previousStart = wordStart(name, previousEnd);
+  return previousEnd > previousStart && isSecretWord(name.slice(previousStart, previousEnd).toLowerCase());
 }

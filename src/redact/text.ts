@@ -314,8 +314,16 @@ function isPlainWord(text: string, start: number, end: number): boolean {
   return upper === 0 || upper === length || (upper === 1 && has(text, start, UPPER));
 }
 
+/**
+ * Last letters of the secret words and suffixes of secret-names.ts (`key`, `token`, `auth`, `id`,
+ * ...): a name ending in anything else is not secret, decided without slicing it out.
+ */
+const SECRET_NAME_LAST_LETTERS = new Set([...'hnzrelstdgy'].map((letter) => letter.charCodeAt(0)));
+
 /** The secret-looking name ending just before `nameEnd`, or undefined. */
 function nameBefore(text: string, nameEnd: number, floor: number): string | undefined {
+  if (nameEnd <= floor || !SECRET_NAME_LAST_LETTERS.has(text.charCodeAt(nameEnd - 1) | 0x20))
+    return undefined;
   let start = nameEnd;
   while (start > floor && nameEnd - start < MAX_NAME_CHARS && has(text, start - 1, NAME_CHAR)) start--;
   // A name starts with a letter at a word boundary (`\b[A-Za-z]`).
@@ -338,14 +346,14 @@ function findShapes(text: string, end: number, spans: number[]): void {
   let floor = 0;
   let jwtBlockedUntil = 0;
   let i = 0;
-  const add = (start: number, stop: number): void => {
-    spans.push(start, stop);
-    floor = stop;
-    i = stop;
-  };
   while (i < end) {
     const c = text.charCodeAt(i);
     const flags = flagsOf(c);
+    // Inside a word (a letter or digit after a letter) no rule can start: the common case.
+    if (flags & ALNUM && has(text, i - 1, LETTER)) {
+      i++;
+      continue;
+    }
 
     // `//user:pass@`
     if (c === 0x2f && text.charCodeAt(i + 1) === 0x2f) {
@@ -356,7 +364,9 @@ function findShapes(text: string, end: number, spans: number[]): void {
         j++;
       }
       if (j > i + 2 && text.charCodeAt(j) === 0x40) {
-        add(i + 2, j);
+        spans.push(i + 2, j);
+        floor = j;
+        i = j;
         continue;
       }
       i += 2;
@@ -379,7 +389,9 @@ function findShapes(text: string, end: number, spans: number[]): void {
               text.slice(credStart, credEnd) !== REDACTED &&
               looksLikeCredential(text, credStart, credEnd)
             ) {
-              add(credStart, credEnd);
+              spans.push(credStart, credEnd);
+              floor = credEnd;
+              i = credEnd;
               continue;
             }
           }
@@ -392,7 +404,10 @@ function findShapes(text: string, end: number, spans: number[]): void {
         if (b1 - (i + 3) >= 8 && text.charCodeAt(b1) === 0x2e) {
           const b2 = skip(text, b1 + 1, end, ALNUM | DASH);
           if (b2 - (b1 + 1) >= 4 && text.charCodeAt(b2) === 0x2e) {
-            add(i, skip(text, b2 + 1, end, ALNUM | DASH));
+            const stop = skip(text, b2 + 1, end, ALNUM | DASH);
+            spans.push(i, stop);
+            floor = stop;
+            i = stop;
             continue;
           }
           jwtBlockedUntil = b2;
@@ -407,7 +422,9 @@ function findShapes(text: string, end: number, spans: number[]): void {
     if (flags & (ALNUM | DASH) && !has(text, i - 1, ALNUM | DASH)) {
       const runEnd = skip(text, i, end, ALNUM | DASH);
       if (isOpaqueToken(text, i, runEnd)) {
-        add(i, runEnd);
+        spans.push(i, runEnd);
+        floor = runEnd;
+        i = runEnd;
         continue;
       }
     }
@@ -416,7 +433,9 @@ function findShapes(text: string, end: number, spans: number[]): void {
     if (flags & ALNUM) {
       const key = keyEnd(text, i, end);
       if (key >= 0) {
-        add(i, key);
+        spans.push(i, key);
+        floor = key;
+        i = key;
         continue;
       }
     }
@@ -444,7 +463,9 @@ function findShapes(text: string, end: number, spans: number[]): void {
         const scheme = schemeAt(text, valueStart);
         const isScheme = scheme > 0 && scheme === valueEnd - valueStart;
         if (valueEnd > valueStart && !prose && !isScheme) {
-          add(valueStart, valueEnd);
+          spans.push(valueStart, valueEnd);
+          floor = valueEnd;
+          i = valueEnd;
           continue;
         }
       }
