@@ -1,7 +1,7 @@
 /**
  * The module groups of `npm run mutate`: each group's source files are mutated and only the tests
  * listed with it run against the mutants. Shared by stryker.config.mjs, mutate/vitest.config.ts
- * and scripts/mutate.ts. Add a provider module here once it exists.
+ * and scripts/mutate.ts. A new pure module gets a group here (or joins one).
  */
 
 export interface MutationGroup {
@@ -53,6 +53,16 @@ export const GROUPS: readonly MutationGroup[] = [
     name: 'stream-observer',
     mutate: ['src/sse/stream-observer.ts'],
     tests: ['test/sse/stream-observer.test.ts'],
+  },
+  {
+    name: 'providers',
+    mutate: ['src/providers/*.ts'],
+    tests: ['test/providers/**/*.test.ts'],
+  },
+  {
+    name: 'ndjson',
+    mutate: ['src/ndjson/*.ts'],
+    tests: ['test/ndjson/**/*.test.ts'],
   },
 ];
 

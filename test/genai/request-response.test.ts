@@ -123,6 +123,14 @@ describe('parseGenAiRequest', () => {
     expect(parseGenAiRequest('{"stream":true}', false)?.stream).toBe(true);
   });
 
+  it('streams unless "stream": false for a wire format that streams by default (Ollama)', () => {
+    expect(parseGenAiRequest('{"model":"llama3.2"}', false, true)?.stream).toBe(true);
+    expect(parseGenAiRequest('{"model":"llama3.2","stream":false}', false, true)?.stream).toBe(false);
+    expect(parseGenAiRequest('{"stream":true}', false, true)?.stream).toBe(true);
+    expect(parseGenAiRequest('{"stream":null}', false, true)?.stream).toBe(true);
+    expect(parseGenAiRequest('{"model":"gpt-4o"}', false, false)?.stream).toBe(false);
+  });
+
   it('captures messages, else input, else prompt', () => {
     expect(parseGenAiRequest('{"input":[{"role":"user","content":"q"}]}', true)?.inputMessages).toBe(
       '[{"role":"user","content":"q"}]',
