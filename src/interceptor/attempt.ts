@@ -128,11 +128,26 @@ export class Attempt {
   }
 
   data(chunk: Uint8Array): void {
+    if (this.#ending) return;
     this.#bodyBytes += chunk.byteLength;
     if (this.#decoder) this.#decoder.write(chunk);
-    else if (this.#stream) this.#stream.write(chunk);
+    else if (this.#stream) this.#streamData(this.#stream, chunk);
     else if (this.#errorBody) this.#errorBody.push(chunk);
     else this.#jsonBody?.push(chunk);
+  }
+
+  /**
+   * Stream bytes (decoded). Once the stream's final event has passed (`[DONE]`, the format's last
+   * event, an error frame), the attempt settles there: its outcome cannot change, and a client that
+   * stops reading without cancelling (the ollama client) must not keep the spans open.
+   */
+  #streamData(stream: ResponseStreamObserver, bytes: Uint8Array): void {
+    stream.write(bytes);
+    if (stream.final && !this.#ending) {
+      this.#ending = true;
+      this.#decoder?.destroy();
+      this.#completeBody();
+    }
   }
 
   /** The response body ended normally. Compressed streams finish decoding first. */
@@ -228,7 +243,9 @@ export class Attempt {
       maxLineBytes: this.#runtime.options.maxSseLineBytes,
     });
     if (this.#contentEncoding !== undefined) {
-      this.#decoder = createStreamDecoder(this.#contentEncoding, (decoded) => stream.write(decoded));
+      this.#decoder = createStreamDecoder(this.#contentEncoding, (decoded) =>
+        this.#guarded('stream_data', () => this.#streamData(stream, decoded)),
+      );
       if (!this.#decoder) return; // an encoding we cannot decode: no stream insight, but no harm
     }
     this.#stream = stream;

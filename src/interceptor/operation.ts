@@ -12,6 +12,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { GenAiRequest } from '../genai/request.ts';
+import { callKey } from '../inferred-retries/inferred-retries.ts';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_INPUT_MESSAGES,
@@ -31,6 +32,7 @@ import {
   ATTR_LLM_RETRY_SOURCE,
   ATTR_SERVER_ADDRESS,
   EVENT_LLM_RETRY,
+  RETRY_SOURCE_INFERRED,
   RETRY_SOURCE_SDK,
   TOKEN_TYPE_INPUT,
   TOKEN_TYPE_OUTPUT,
@@ -57,6 +59,12 @@ export class Operation implements OperationListener {
   requestRead = false;
   #attempts = 0;
   #attemptsInFlight = 0;
+  /** The SDK numbered its resends (`x-stainless-retry-count`): nothing to infer. */
+  #announced = false;
+  /** This call's resend count as its SDK made it: announced or inferred. */
+  #sdkResendCount = 0;
+  /** Endpoint and body digest, for linking an unannounced resend (src/inferred-retries/). */
+  #callKey: string | undefined;
   #last: AttemptOutcome | undefined;
   #finishRequested = false;
   #abortedByApplication = false;
@@ -130,12 +138,39 @@ export class Operation implements OperationListener {
   attemptStarted(sdkRetryCount: number | undefined): void {
     this.#attempts++;
     this.#attemptsInFlight++;
+    if (sdkRetryCount !== undefined) this.#announced = true;
     if (sdkRetryCount !== undefined && sdkRetryCount > 0) {
+      this.#sdkResendCount = sdkRetryCount;
       this.#span.setAttributes({
         [ATTR_LLM_RETRY_SOURCE]: RETRY_SOURCE_SDK,
         [ATTR_HTTP_REQUEST_RESEND_COUNT]: sdkRetryCount,
       });
     }
+  }
+
+  /**
+   * Links an unannounced SDK resend: the same endpoint and body as a call that failed retryably
+   * moments ago (src/inferred-retries/). Returns the inferred resend count, for the attempt span.
+   */
+  inferResend(body: string): number | undefined {
+    const tracker = this.#runtime.inferredRetries;
+    if (!tracker || !this.operationName || this.#callKey !== undefined) return undefined;
+    this.#callKey = callKey(this.target.origin, this.target.path, body);
+    const failed = tracker.resending(this.#callKey);
+    if (!failed || this.#announced) return undefined;
+    const resendCount = failed.resendCount + 1;
+    this.#sdkResendCount = resendCount;
+    this.#span.setAttributes({
+      [ATTR_HTTP_REQUEST_RESEND_COUNT]: resendCount,
+      [ATTR_LLM_RETRY_SOURCE]: RETRY_SOURCE_INFERRED,
+    });
+    this.#span.addLink({ context: failed.span });
+    this.#runtime.metrics.retry({
+      [ATTR_LLM_RETRY_REASON]: failed.reason,
+      [ATTR_GEN_AI_PROVIDER_NAME]: this.providerName ?? this.target.serverAddress,
+      [ATTR_SERVER_ADDRESS]: this.target.serverAddress,
+    });
+    return resendCount;
   }
 
   attemptEnded(outcome: AttemptOutcome): void {
@@ -193,11 +228,24 @@ export class Operation implements OperationListener {
         }
       }
       this.#recordMetrics(outcome);
+      if (outcome?.retryable && outcome.errorType !== undefined && !outcome.aborted)
+        this.#rememberFailure(outcome.errorType);
     } catch (error) {
       this.#runtime.failed('operation_end', error);
     } finally {
       endSpan(this.#span, this.#runtime);
     }
+  }
+
+  /** A failure the SDK may resend on its own: remembered so that its resend can be linked. */
+  #rememberFailure(reason: string): void {
+    const key = this.#callKey;
+    if (key === undefined) return;
+    this.#runtime.inferredRetries?.failed(key, {
+      span: this.#span.spanContext(),
+      resendCount: this.#sdkResendCount,
+      reason,
+    });
   }
 
   #recordMetrics(outcome: AttemptOutcome | undefined): void {

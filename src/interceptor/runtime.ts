@@ -4,6 +4,7 @@
  * swallowed telemetry failures are counted and reported.
  */
 import { diag, ProxyTracerProvider, type Span, type Tracer, trace } from '@opentelemetry/api';
+import { InferredRetries } from '../inferred-retries/inferred-retries.ts';
 import { TelemetryMetrics } from '../metrics/instruments.ts';
 import { ModelCardinalityLimit } from '../metrics/model-cardinality.ts';
 import type { ResolvedTelemetryOptions } from '../options/options.ts';
@@ -18,6 +19,8 @@ export class TelemetryRuntime {
   readonly models: ModelCardinalityLimit;
   /** Asynchronous task tracking; undefined when the `tasks` option turns it off. */
   readonly tasks: TaskTracker | undefined;
+  /** Unannounced SDK resends; undefined when the `inferRetries` option turns it off. */
+  readonly inferredRetries: InferredRetries | undefined;
 
   constructor(options: ResolvedTelemetryOptions) {
     this.options = options;
@@ -25,6 +28,7 @@ export class TelemetryRuntime {
     this.tracer = this.#createTracer();
     this.models = new ModelCardinalityLimit(options.metricModels, options.maxMetricModels);
     this.tasks = createTaskTracker(options.tasks, this.metrics);
+    this.inferredRetries = options.inferRetries && new InferredRetries(options.inferRetries);
   }
 
   /** The configured provider's tracer; a broken provider yields a no-op tracer (and a counted failure), not an error. */
@@ -47,7 +51,8 @@ export class TelemetryRuntime {
   providerNameFor(target: RequestTarget): string {
     const configured = this.options.providerName;
     if (typeof configured === 'string') return configured;
-    const chosen = configured?.(target.url);
+    // The request URL (origin and path), built only for a function option.
+    const chosen = configured?.(new URL(target.path, target.url));
     if (chosen !== undefined) return chosen;
     if (target.hostKnown) return target.hostProvider;
     return target.route?.provider ?? target.hostProvider;

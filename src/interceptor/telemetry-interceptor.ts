@@ -11,6 +11,7 @@ import { type Context, context, propagation } from '@opentelemetry/api';
 import type { Dispatcher } from 'undici';
 import { parseGenAiRequest } from '../genai/request.ts';
 import { resolveTelemetryOptions, type TelemetryOptions } from '../options/options.ts';
+import { ATTR_HTTP_REQUEST_RESEND_COUNT } from '../semconv/names.ts';
 import type { TaskRequest } from '../tasks/task-tracker.ts';
 import { Attempt } from './attempt.ts';
 import { AttemptHandler } from './attempt-handler.ts';
@@ -96,6 +97,7 @@ function instrument(
     let body = opts.body;
     if (operation.operationName && !operation.requestRead) {
       const current = operation;
+      const currentAttempt = attempt;
       body = observeRequestBody(body, runtime.options.maxRequestBodyBytes, (text) => {
         try {
           const request = parseGenAiRequest(
@@ -104,6 +106,10 @@ function instrument(
             current.target.route?.format.streamsByDefault,
           );
           if (request) current.setRequest(request);
+          const resendCount = current.inferResend(text);
+          if (resendCount !== undefined) {
+            currentAttempt.span.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, resendCount);
+          }
         } catch (error) {
           runtime.failed('request_body', error);
         }

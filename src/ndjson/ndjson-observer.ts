@@ -89,6 +89,10 @@ export class NdjsonObserver {
   get terminated(): boolean {
     return this.#done || this.#errors > 0;
   }
+  /** The `done` line or an error line: nothing after it changes the outcome. */
+  get final(): boolean {
+    return this.terminated;
+  }
   /** A line shaped like Ollama's (`model` and `done`) arrived. */
   get isLlmStream(): boolean {
     return this.#recognized;

@@ -3,6 +3,11 @@
  * fast, at construction, with an error that names the option; nothing here runs per request.
  */
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import {
+  DEFAULT_INFERENCE_WINDOW_MS,
+  DEFAULT_MAX_TRACKED,
+  type InferredRetryOptions,
+} from '../inferred-retries/inferred-retries.ts';
 import type { TaskTrackingOptions } from '../tasks/task-tracker.ts';
 
 export interface TelemetryOptions {
@@ -37,6 +42,11 @@ export interface TelemetryOptions {
   onTelemetryError?: (error: unknown, stage: string) => void;
   /** Follow asynchronous tasks from creation through polls (docs/tasks.md). On by default; `false` turns it off. */
   tasks?: TaskTrackingOptions | false;
+  /**
+   * Link an SDK's unannounced resends (same endpoint, identical body, shortly after a retryable
+   * failure) as `llm.retry.source=inferred`. On by default; `false` turns it off.
+   */
+  inferRetries?: InferredRetryOptions | boolean;
 }
 
 export interface ResolvedTelemetryOptions {
@@ -55,10 +65,20 @@ export interface ResolvedTelemetryOptions {
   readonly onTelemetryError: TelemetryOptions['onTelemetryError'];
   /** Validated by the task tracker (src/tasks/task-tracker.ts) when the interceptor is built. */
   readonly tasks: TelemetryOptions['tasks'];
+  /** Undefined when turned off. */
+  readonly inferRetries: Required<InferredRetryOptions> | undefined;
 }
 
 /** Response headers always recorded: what a provider's support desk asks for. */
-export const DEFAULT_RESPONSE_HEADERS = ['x-request-id', 'request-id', 'x-generation-id'] as const;
+export const DEFAULT_RESPONSE_HEADERS = [
+  'x-request-id',
+  'request-id',
+  'x-generation-id',
+  'x-litellm-call-id',
+  'apim-request-id',
+  'x-ms-request-id',
+  'x-amzn-requestid',
+] as const;
 
 const SENSITIVE_HEADER = /authorization|cookie|api-?key|token|secret|password/i;
 
@@ -140,6 +160,20 @@ function resolveResponseHeaders(value: unknown): readonly string[] {
   return [...names];
 }
 
+function resolveInferRetries(value: unknown): Required<InferredRetryOptions> | undefined {
+  if (value === false) return undefined;
+  if (value === undefined || value === true) {
+    return { windowMs: DEFAULT_INFERENCE_WINDOW_MS, maxTracked: DEFAULT_MAX_TRACKED };
+  }
+  if (typeof value !== 'object' || value === null) {
+    throw new InvalidOptionError('inferRetries', 'must be a boolean or { windowMs, maxTracked }', value);
+  }
+  return {
+    windowMs: positiveInteger(value, 'windowMs', DEFAULT_INFERENCE_WINDOW_MS),
+    maxTracked: positiveInteger(value, 'maxTracked', DEFAULT_MAX_TRACKED),
+  };
+}
+
 function resolveModelList(value: unknown): readonly string[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.some((model) => typeof model !== 'string')) {
@@ -175,5 +209,6 @@ export function resolveTelemetryOptions(options: TelemetryOptions = {}): Resolve
     ignoreRequest: optionalFunction(options, 'ignoreRequest'),
     onTelemetryError: optionalFunction(options, 'onTelemetryError'),
     tasks: options.tasks,
+    inferRetries: resolveInferRetries(options.inferRetries),
   };
 }

@@ -98,6 +98,8 @@ export const ERROR_TYPE_OTHER = '_OTHER';
 export const RETRY_SOURCE_POLICY = 'policy';
 export const RETRY_SOURCE_RETRY_AFTER = 'retry-after';
 export const RETRY_SOURCE_SDK = 'sdk';
+/** An SDK's unannounced resend, linked by endpoint and body digest (src/inferred-retries/). */
+export const RETRY_SOURCE_INFERRED = 'inferred';
 export const RETRY_SKIPPED_BODY_TOO_LARGE = 'body_too_large';
 export const RETRY_SKIPPED_BODY_NOT_REPLAYABLE = 'body_not_replayable';
 export const TOKEN_TYPE_INPUT = 'input';

@@ -60,6 +60,7 @@ export interface ResponseStreamObserver {
   end(): void;
   readonly completed: boolean;
   readonly terminated: boolean;
+  readonly final: boolean;
   readonly isLlmStream: boolean;
   readonly chunkIndex: number;
   readonly linesDropped: number;
@@ -244,6 +245,8 @@ export class StreamObserver {
   #chunkIndex = 0;
   #sawDone = false;
   #sawFinish = false;
+  /** The format's last event: Responses terminal events, Anthropic `message_stop`, a Gemini `finishReason`. */
+  #sawLast = false;
   /** An event only an LLM stream sends was seen (see `isLlmStream`). */
   #recognized = false;
   /** A JSON-RPC message was seen: an MCP stream, whose errors are not ours to report. */
@@ -290,6 +293,13 @@ export class StreamObserver {
    */
   get terminated(): boolean {
     return this.completed || this.#errorsReported > 0;
+  }
+  /**
+   * Nothing after this can change the outcome: `[DONE]`, the format's last event, or an error. (An
+   * OpenAI `finish_reason` is not final: a usage chunk and `[DONE]` may follow it.)
+   */
+  get final(): boolean {
+    return this.#sawDone || this.#sawLast || this.#errorsReported > 0;
   }
   /**
    * Its events are an LLM stream's: `[DONE]`, chat or completion chunks (`choices`), Responses
@@ -438,6 +448,7 @@ export class StreamObserver {
       case 'message_stop':
         this.#recognized = true;
         this.#sawFinish = true;
+        this.#sawLast = true;
         return;
       case 'content_block_start':
       case 'content_block_delta':
@@ -489,6 +500,7 @@ export class StreamObserver {
 
   #onResponseFinished(type: string, data: string, index: number): void {
     this.#sawFinish = true;
+    this.#sawLast = true;
     const response = this.#parse(data)?.response;
     if (!isObject(response)) return;
     this.#readResponse(response);
@@ -554,6 +566,7 @@ export class StreamObserver {
         const index = Number.isSafeInteger(candidate.index) ? (candidate.index as number) : position;
         this.#finishReasons.set(index, reason);
         this.#sawFinish = true;
+        this.#sawLast = true;
       }
     }
     const usage = chunk.usageMetadata;
