@@ -66,7 +66,8 @@ describe(`${FETCH_CALLS + SDK_CALLS} concurrent streams with random faults`, () 
     );
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timed out'>((resolve) => {
-      timer = setTimeout(() => resolve('timed out'), 20_000);
+      // A hang, not slowness, is the defect: on a loaded 2-core CI machine this run alone takes ~18 s.
+      timer = setTimeout(() => resolve('timed out'), 60_000);
     });
     const settled = await Promise.race([Promise.all([...fetchCalls, ...sdkCalls]), deadline]);
     clearTimeout(timer);
@@ -114,5 +115,5 @@ describe(`${FETCH_CALLS + SDK_CALLS} concurrent streams with random faults`, () 
     expect(fetched.filter((o) => o.status === 200 && !o.error).length).toBeGreaterThan(FETCH_CALLS / 2);
     expect(fetched.filter((o) => o.status !== undefined && o.status >= 400).length).toBeGreaterThan(10);
     await expectNoSecrets(telemetry, logs);
-  });
+  }, 90_000);
 });
