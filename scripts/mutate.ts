@@ -101,32 +101,54 @@ function runGroup(group: MutationGroup): GroupSummary {
   return summarise(group, report, seconds);
 }
 
-const requested = process.argv.slice(2);
+function readSummary(): GroupSummary[] {
+  return existsSync(SUMMARY)
+    ? (JSON.parse(readFileSync(SUMMARY, 'utf8')) as { groups: GroupSummary[] }).groups
+    : [];
+}
+
+/** Merges `fresh` into reports/mutation.json (read again each time: another run may have written meanwhile). */
+function record(fresh: GroupSummary): GroupSummary[] {
+  const previous = readSummary();
+  const groups = GROUPS.map((group) =>
+    fresh.group === group.name ? fresh : previous.find((s) => s.group === group.name),
+  ).filter((summary): summary is GroupSummary => summary !== undefined);
+  mkdirSync(path.dirname(SUMMARY), { recursive: true });
+  const summary = {
+    stryker: STRYKER_VERSION,
+    threshold: THRESHOLD,
+    scoreFormula: '(killed + timeout) / (killed + timeout + survived + noCoverage), in percent',
+    groups,
+  };
+  writeFileSync(SUMMARY, `${JSON.stringify(summary, null, 2)}\n`);
+  // In the project's JSON style, so `npm run lint` passes on the committed summary.
+  spawnSync(process.execPath, [BIOME_BIN, 'format', '--write', SUMMARY], { cwd: ROOT, stdio: 'ignore' });
+  return groups;
+}
+
+const args = process.argv.slice(2);
+/** `--report-only`: no Stryker run, re-summarise coverage/mutation/<group>.json (seconds kept from the last summary). */
+const reportOnly = args.includes('--report-only');
+const requested = args.filter((arg) => arg !== '--report-only');
 const unknown = requested.filter((name) => !GROUPS.some((group) => group.name === name));
 if (unknown.length > 0) {
   console.error(`unknown group(s) ${unknown.join(', ')}; groups: ${GROUPS.map((g) => g.name).join(', ')}`);
   process.exit(2);
 }
 const selected = requested.length === 0 ? GROUPS : GROUPS.filter((group) => requested.includes(group.name));
-const fresh = selected.map(runGroup);
-// Read only now: another `npm run mutate -- <groups>` may have written other groups meanwhile.
-const previous: GroupSummary[] = existsSync(SUMMARY)
-  ? (JSON.parse(readFileSync(SUMMARY, 'utf8')) as { groups: GroupSummary[] }).groups
-  : [];
-const groups = GROUPS.map(
-  (group) => fresh.find((s) => s.group === group.name) ?? previous.find((s) => s.group === group.name),
-).filter((summary): summary is GroupSummary => summary !== undefined);
-
-mkdirSync(path.dirname(SUMMARY), { recursive: true });
-const summary = {
-  stryker: STRYKER_VERSION,
-  threshold: THRESHOLD,
-  scoreFormula: '(killed + timeout) / (killed + timeout + survived + noCoverage), in percent',
-  groups,
-};
-writeFileSync(SUMMARY, `${JSON.stringify(summary, null, 2)}\n`);
-// In the project's JSON style, so `npm run lint` passes on the committed summary.
-spawnSync(process.execPath, [BIOME_BIN, 'format', '--write', SUMMARY], { cwd: ROOT, stdio: 'inherit' });
+const fresh: GroupSummary[] = [];
+let groups: GroupSummary[] = readSummary();
+for (const group of selected) {
+  const summary = reportOnly
+    ? summarise(
+        group,
+        path.join(ROOT, 'coverage', 'mutation', `${group.name}.json`),
+        groups.find((s) => s.group === group.name)?.seconds ?? 0,
+      )
+    : runGroup(group);
+  fresh.push(summary);
+  groups = record(summary);
+}
 
 console.log('\ngroup            mutants  killed  survived  timeout  noCov  ignored  score  seconds');
 for (const s of groups) {
