@@ -70,36 +70,155 @@ export interface GenAiRequest {
  * Reads model and stream flag from a JSON request body. Returns undefined for non-JSON bodies.
  * `captureContent` also returns the prompt (messages, input or prompt) serialised as JSON.
  * `streamsByDefault`: the wire format streams unless the body says `"stream": false` (Ollama).
+ *
+ * Without content capture only the top-level `model` and `stream` are wanted, so the body is
+ * scanned once (linear, nothing allocated but the model string) instead of `JSON.parse`d whole:
+ * long conversations cost tens of microseconds to parse on every call.
  */
 export function parseGenAiRequest(
   body: string,
   captureContent: boolean,
   streamsByDefault = false,
 ): GenAiRequest | undefined {
-  const first = firstNonSpace(body);
-  if (first !== '{') return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return undefined;
+  const open = openingBrace(body);
+  if (open === -1) return undefined;
+  let model: unknown;
+  let stream: unknown;
+  let input: unknown;
+  if (captureContent) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.slice(open));
+    } catch {
+      return undefined;
+    }
+    // Stryker disable next-line all: equivalent, text starting with "{" that JSON.parse accepts is always an object.
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const record = parsed as Record<string, unknown>;
+    model = record.model;
+    stream = record.stream;
+    input = record.messages ?? record.input ?? record.prompt;
+  } else {
+    const top = scanTopLevel(body, open);
+    if (top === undefined) return undefined;
+    model = top.model;
+    stream = top.stream;
   }
-  // Stryker disable next-line all: equivalent, text starting with "{" that JSON.parse accepts is always an object.
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const record = parsed as Record<string, unknown>;
-  const model = typeof record.model === 'string' && record.model !== '' ? record.model : undefined;
-  const input = record.messages ?? record.input ?? record.prompt;
   return {
-    model,
-    stream: record.stream === true || (streamsByDefault && record.stream !== false),
+    model: typeof model === 'string' && model !== '' ? model : undefined,
+    stream: stream === true || (streamsByDefault && stream !== false),
     inputMessages: captureContent && input !== undefined ? JSON.stringify(input) : undefined,
   };
 }
 
-function firstNonSpace(text: string): string | undefined {
+/** Where the body's opening `{` is, after whitespace and a BOM within the first 64 characters; else -1. */
+function openingBrace(text: string): number {
   for (let i = 0; i < text.length && i < 64; i++) {
-    const ch = text[i];
-    if (ch !== ' ' && ch !== '\n' && ch !== '\r' && ch !== '\t' && ch !== '\ufeff') return ch;
+    const ch = text.charCodeAt(i);
+    if (ch === 0x7b /* { */) return i;
+    if (ch !== 0x20 && ch !== 0x0a && ch !== 0x0d && ch !== 0x09 && ch !== 0xfeff) return -1;
   }
-  return undefined;
+  return -1;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** The index just past the string starting at `at` (a quote), or -1 when it never ends. */
+function stringEnd(text: string, at: number): number {
+  for (let i = at + 1; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === BACKSLASH) i++;
+    else if (ch === QUOTE) return i + 1;
+  }
+  return -1;
+}
+
+function skipSpace(text: string, from: number): number {
+  let i = from;
+  for (
+    let ch = text.charCodeAt(i);
+    ch === 0x20 || ch === 0x0a || ch === 0x0d || ch === 0x09;
+    ch = text.charCodeAt(++i)
+  );
+  return i;
+}
+
+/** The index just past the JSON value starting at `at`; -1 when it is cut short or malformed. */
+function valueEnd(text: string, at: number): number {
+  const first = text.charCodeAt(at);
+  if (first === QUOTE) return stringEnd(text, at);
+  if (first !== 0x7b && first !== 0x5b) {
+    // A number or literal: up to the next delimiter.
+    let i = at;
+    for (let ch = text.charCodeAt(i); i < text.length; ch = text.charCodeAt(++i)) {
+      if (
+        ch === 0x2c ||
+        ch === 0x7d ||
+        ch === 0x5d ||
+        ch === 0x20 ||
+        ch === 0x0a ||
+        ch === 0x0d ||
+        ch === 0x09
+      )
+        break;
+    }
+    return i === at ? -1 : i;
+  }
+  let depth = 0;
+  for (let i = at; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === QUOTE) {
+      i = stringEnd(text, i) - 1;
+      if (i < 0) return -1;
+    } else if (ch === 0x7b || ch === 0x5b) depth++;
+    else if (ch === 0x7d || ch === 0x5d) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+/**
+ * The top-level `model` (a string) and `stream` (a boolean) of a JSON object, in one linear pass
+ * that skips nested values; undefined when the object is malformed or cut short. The last of
+ * duplicate keys wins, as with JSON.parse.
+ */
+function scanTopLevel(text: string, open: number): { model: unknown; stream: unknown } | undefined {
+  let model: unknown;
+  let stream: unknown;
+  let i = skipSpace(text, open + 1);
+  if (text.charCodeAt(i) === 0x7d) return { model, stream };
+  for (;;) {
+    if (text.charCodeAt(i) !== QUOTE) return undefined;
+    const keyEnd = stringEnd(text, i);
+    if (keyEnd === -1) return undefined;
+    const key = text.slice(i + 1, keyEnd - 1);
+    i = skipSpace(text, keyEnd);
+    if (text.charCodeAt(i) !== 0x3a /* : */) return undefined;
+    const value = skipSpace(text, i + 1);
+    const end = valueEnd(text, value);
+    if (end === -1) return undefined;
+    if (key === 'model') {
+      model = text.charCodeAt(value) === QUOTE ? decodeString(text.slice(value, end)) : null;
+    } else if (key === 'stream') {
+      const literal = text.slice(value, end);
+      stream = literal === 'true' ? true : literal === 'false' ? false : null;
+    }
+    i = skipSpace(text, end);
+    const next = text.charCodeAt(i);
+    if (next === 0x7d) return { model, stream };
+    if (next !== 0x2c) return undefined;
+    i = skipSpace(text, i + 1);
+  }
+}
+
+function decodeString(quoted: string): string | undefined {
+  if (quoted.indexOf('\\') === -1) return quoted.slice(1, -1);
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    return undefined;
+  }
 }
