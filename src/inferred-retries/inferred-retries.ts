@@ -8,7 +8,10 @@
  *
  * Bounded: at most `maxTracked` failed calls are remembered (the oldest are forgotten first), each
  * for `windowMs`, as a SHA-1 digest of the body (never the body). Each remembered failure is
- * consumed by the first resend that matches it. Pure bookkeeping, no OpenTelemetry calls.
+ * consumed by the first resend that matches it. Pure bookkeeping, no OpenTelemetry calls. The
+ * operation digests its body only when needed: when it fails retryably, and at its start only while
+ * some failure is remembered (so healthy traffic never pays for hashing long prompts); until then it
+ * holds a reference to the body text it already read for the model (bounded by maxRequestBodyBytes).
  */
 import { hash } from 'node:crypto';
 import type { SpanContext } from '@opentelemetry/api';

@@ -63,8 +63,8 @@ export class Operation implements OperationListener {
   #announced = false;
   /** This call's resend count as its SDK made it: announced or inferred. */
   #sdkResendCount = 0;
-  /** Endpoint and body digest, for linking an unannounced resend (src/inferred-retries/). */
-  #callKey: string | undefined;
+  /** The request body, kept until the end only to digest it if the call fails retryably. */
+  #body: string | undefined;
   #last: AttemptOutcome | undefined;
   #finishRequested = false;
   #abortedByApplication = false;
@@ -154,9 +154,11 @@ export class Operation implements OperationListener {
    */
   inferResend(body: string): number | undefined {
     const tracker = this.#runtime.inferredRetries;
-    if (!tracker || !this.operationName || this.#callKey !== undefined) return undefined;
-    this.#callKey = callKey(this.target.origin, this.target.path, body);
-    const failed = tracker.resending(this.#callKey);
+    if (!tracker || !this.operationName || this.#body !== undefined) return undefined;
+    this.#body = body;
+    // Digesting costs time on long prompts: only when a recent failure could be this call's first try.
+    if (tracker.size === 0) return undefined;
+    const failed = tracker.resending(callKey(this.target.origin, this.target.path, body));
     if (!failed || this.#announced) return undefined;
     const resendCount = failed.resendCount + 1;
     this.#sdkResendCount = resendCount;
@@ -230,6 +232,7 @@ export class Operation implements OperationListener {
       this.#recordMetrics(outcome);
       if (outcome?.retryable && outcome.errorType !== undefined && !outcome.aborted)
         this.#rememberFailure(outcome.errorType);
+      this.#body = undefined;
     } catch (error) {
       this.#runtime.failed('operation_end', error);
     } finally {
@@ -239,9 +242,9 @@ export class Operation implements OperationListener {
 
   /** A failure the SDK may resend on its own: remembered so that its resend can be linked. */
   #rememberFailure(reason: string): void {
-    const key = this.#callKey;
-    if (key === undefined) return;
-    this.#runtime.inferredRetries?.failed(key, {
+    const body = this.#body;
+    if (body === undefined) return;
+    this.#runtime.inferredRetries?.failed(callKey(this.target.origin, this.target.path, body), {
       span: this.#span.spanContext(),
       resendCount: this.#sdkResendCount,
       reason,
