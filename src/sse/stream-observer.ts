@@ -527,6 +527,9 @@ export class StreamObserver {
     if (this.#jsonRpc) return;
     this.#readIdentity(chunk);
     this.#readUsage(chunk.usage);
+    // Groq streams its usage in `x_groq.usage` on the last chunk.
+    const groq = chunk.x_groq;
+    if (isObject(groq)) this.#readUsage(groq.usage);
     if (Array.isArray(chunk.candidates) || isObject(chunk.usageMetadata)) this.#interpretGemini(chunk);
     let choiceErrors = 0;
     const choices = chunk.choices;
