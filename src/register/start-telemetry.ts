@@ -3,9 +3,10 @@
  * auto-instrumentations; AsyncLocalStorage context and W3C propagation, as NodeSDK defaults) with
  * OTLP trace and metric exporters configured by the standard `OTEL_*` variables, or, when no
  * endpoint is configured, the console summary instead; then installs the telemetry dispatcher as
- * the global one for `fetch`. A dead collector never delays or fails the application: the span
- * queue is bounded, exports time out quickly, their failures go to diag and a counter, and the
- * flush on exit has a deadline.
+ * the global one for `fetch`, composed onto the global dispatcher already in place (a proxy
+ * agent, Node's `NODE_USE_ENV_PROXY` agent; see docs/installing.md). A dead collector never delays
+ * or fails the application: the span queue is bounded, exports time out quickly, their failures go
+ * to diag and a counter, and the flush on exit has a deadline.
  */
 import { diag } from '@opentelemetry/api';
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
@@ -31,7 +32,7 @@ export interface StartTelemetryOptions {
   console?: boolean;
   /** Where summary lines go (without newline). Default: stderr. */
   writeSummaryLine?: (line: string) => void;
-  /** Options for `installFetchTelemetry()` (the interceptor and its Agent). */
+  /** Options for `installFetchTelemetry()` (the interceptors, and what they compose onto). */
   telemetry?: TelemetryDispatcherOptions;
   /**
    * Extra NodeSDK configuration. `spanProcessors` and `metricReaders` are added to ours; other
@@ -119,7 +120,7 @@ export async function startTelemetry(options: StartTelemetryOptions = {}): Promi
     const shutdown = (): Promise<void> => {
       stopping ??= (async () => {
         removeExitHooks();
-        // Restores the previous global dispatcher at once; our Agent closes when its requests end.
+        // Restores the previous global dispatcher at once; closes only a pool the library created.
         void installation.uninstall();
         const flushed = sdk.shutdown().catch((error: unknown) => {
           diag.warn(`${INSTRUMENTATION_NAME}: telemetry shutdown failed`, error);
