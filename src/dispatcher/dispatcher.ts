@@ -109,7 +109,11 @@ export interface FetchTelemetryInstallation {
 }
 
 function writeSlot(slot: symbol, value: unknown): void {
-  (globalThis as unknown as Record<symbol, unknown>)[slot] = value;
+  try {
+    (globalThis as unknown as Record<symbol, unknown>)[slot] = value;
+  } catch {
+    // globalThis is frozen: undici keeps its dispatcher in a variable of its own (see uninstall).
+  }
 }
 
 /**
@@ -187,15 +191,20 @@ export function installFetchTelemetry(options: TelemetryDispatcherOptions = {}):
       const now = readGlobalSlots();
       const onTop = now.current === record.installed.current && now.legacy === record.installed.legacy;
       const restore = slotsToRestore(record.previous);
-      // Each slot goes back only while it still holds ours: whatever was set since stays.
-      if (now.current === record.installed.current) writeSlot(CURRENT_SLOT, restore.current);
-      if (now.legacy === record.installed.legacy) writeSlot(LEGACY_SLOT, restore.legacy);
+      if (record.installed.current === undefined) {
+        // globalThis is frozen, so undici keeps the global dispatcher in a variable of its own.
+        if (getGlobalDispatcher() === layer.dispatcher) setGlobalDispatcher(previousGlobal);
+      } else {
+        // Each slot goes back only while it still holds ours: whatever was set since stays.
+        if (now.current === record.installed.current) writeSlot(CURRENT_SLOT, restore.current);
+        if (now.legacy === record.installed.legacy) writeSlot(LEGACY_SLOT, restore.legacy);
+      }
       if (!owned || !onTop) {
         // The base stays open: it is the application's, or something composed on top still uses it.
         layer.passThrough(base);
         return;
       }
-      layer.passThrough((restore.current as Dispatcher | undefined) ?? getGlobalDispatcher());
+      layer.passThrough((restore.current as Dispatcher | undefined) ?? previousGlobal);
       await base.close().catch(() => undefined);
     },
   };
