@@ -7,13 +7,17 @@
 import {
   type Attributes,
   type Counter,
+  type Gauge,
   type Histogram,
   type MeterProvider,
   metrics,
 } from '@opentelemetry/api';
 import {
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_GEN_AI_TOKEN_TYPE,
   ATTR_LLM_FAILURE_STAGE,
+  ATTR_LLM_RATE_LIMIT_KIND,
   GEN_AI_DURATION_BUCKETS_S,
   GEN_AI_TOKEN_BUCKETS,
   HTTP_DURATION_BUCKETS_S,
@@ -21,11 +25,15 @@ import {
   METRIC_GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
   METRIC_HTTP_CLIENT_REQUEST_DURATION,
+  METRIC_LLM_CLIENT_COST,
+  METRIC_LLM_CLIENT_RATE_LIMIT_LIMIT,
+  METRIC_LLM_CLIENT_RATE_LIMIT_REMAINING,
   METRIC_LLM_CLIENT_RETRIES,
   METRIC_LLM_TASK_DURATION,
   METRIC_LLM_TASK_POLLS,
   METRIC_LLM_TELEMETRY_FAILURES,
 } from '../semconv/names.ts';
+import type { RateLimitReading } from '../spend/rate-limits.ts';
 import { INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../version.ts';
 
 /**
@@ -50,6 +58,23 @@ interface Instruments {
   readonly telemetryFailures: Counter;
   readonly taskDuration: Histogram;
   readonly taskPolls: Histogram;
+  readonly cost: Counter;
+  readonly rateLimitRemaining: Gauge;
+  readonly rateLimitLimit: Gauge;
+}
+
+/**
+ * The attributes of the spend and headroom instruments: provider and model only (the model as the
+ * caller's cardinality cap gave it), whatever else the caller's attribute set holds. Spend and
+ * headroom belong to an account and a model, not to an operation's outcome.
+ */
+function accountAttributes(attributes: Attributes): Attributes {
+  const kept: Attributes = {};
+  const provider = attributes[ATTR_GEN_AI_PROVIDER_NAME];
+  const model = attributes[ATTR_GEN_AI_REQUEST_MODEL];
+  if (provider !== undefined) kept[ATTR_GEN_AI_PROVIDER_NAME] = provider;
+  if (model !== undefined) kept[ATTR_GEN_AI_REQUEST_MODEL] = model;
+  return kept;
 }
 
 function createInstruments(provider: MeterProvider): Instruments {
@@ -94,6 +119,18 @@ function createInstruments(provider: MeterProvider): Instruments {
       unit: '{poll}',
       advice: { explicitBucketBoundaries: [...TASK_POLL_BUCKETS] },
     }),
+    cost: meter.createCounter(METRIC_LLM_CLIENT_COST, {
+      description: 'Cost of LLM calls in US dollars: provider-reported, else computed from the price table.',
+      unit: 'USD',
+    }),
+    rateLimitRemaining: meter.createGauge(METRIC_LLM_CLIENT_RATE_LIMIT_REMAINING, {
+      description: 'Requests or tokens left in the rate-limit window, as the last response reported.',
+      unit: '{count}',
+    }),
+    rateLimitLimit: meter.createGauge(METRIC_LLM_CLIENT_RATE_LIMIT_LIMIT, {
+      description: 'Requests or tokens allowed per rate-limit window, as the last response reported.',
+      unit: '{count}',
+    }),
   };
 }
 
@@ -137,6 +174,28 @@ export class TelemetryMetrics {
 
   taskPolls(polls: number, attributes: Attributes): void {
     this.#current.taskPolls.record(polls, attributes);
+  }
+
+  /**
+   * Adds a call's cost (USD) to `llm.client.cost`. Only `gen_ai.provider.name` and
+   * `gen_ai.request.model` of `attributes` are kept; pass the model through the cardinality cap.
+   * Negative or non-finite amounts are ignored (a counter only grows).
+   */
+  cost(usd: number, attributes: Attributes): void {
+    if (!(Number.isFinite(usd) && usd >= 0)) return;
+    this.#current.cost.add(usd, accountAttributes(attributes));
+  }
+
+  /**
+   * Records one limit's headroom on `llm.client.rate_limit.remaining` and `.limit`, by provider,
+   * model (capped by the caller) and `llm.rate_limit.kind`; a value the headers did not give is
+   * not recorded.
+   */
+  rateLimit(reading: RateLimitReading, attributes: Attributes): void {
+    const instruments = this.#current;
+    const kept = { ...accountAttributes(attributes), [ATTR_LLM_RATE_LIMIT_KIND]: reading.kind };
+    if (reading.remaining !== undefined) instruments.rateLimitRemaining.record(reading.remaining, kept);
+    if (reading.limit !== undefined) instruments.rateLimitLimit.record(reading.limit, kept);
   }
 
   telemetryFailure(stage: string): void {

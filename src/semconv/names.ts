@@ -118,3 +118,16 @@ export const GEN_AI_DURATION_BUCKETS_S = [
 export const GEN_AI_TOKEN_BUCKETS = [
   1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
 ] as const;
+
+// --- ours: spend and rate-limit headroom (issue 20; src/spend/) ----------------------------------
+/** The call's cost in USD, on the operation span. */
+export const ATTR_LLM_USAGE_COST = 'llm.usage.cost';
+/** Where `llm.usage.cost` came from: `provider` (reported by the API) or `price_table` (computed). */
+export const ATTR_LLM_USAGE_COST_SOURCE = 'llm.usage.cost_source';
+/** `requests`, `tokens`, `input_tokens` or `output_tokens`. */
+export const ATTR_LLM_RATE_LIMIT_KIND = 'llm.rate_limit.kind';
+export const METRIC_LLM_CLIENT_COST = 'llm.client.cost';
+export const METRIC_LLM_CLIENT_RATE_LIMIT_REMAINING = 'llm.client.rate_limit.remaining';
+export const METRIC_LLM_CLIENT_RATE_LIMIT_LIMIT = 'llm.client.rate_limit.limit';
+export const COST_SOURCE_PROVIDER = 'provider';
+export const COST_SOURCE_PRICE_TABLE = 'price_table';
