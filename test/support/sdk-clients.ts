@@ -147,10 +147,12 @@ export interface SdkSpec {
   /** A string saying why the application cannot stop a stream early through this SDK, if it cannot. */
   readonly cannotBreak?: string;
   /**
-   * Telemetry of an early break when the SDK does not cancel the body (the library cannot know the
-   * application stopped reading): undefined for an SDK that cancels (then: `llm.aborted`).
+   * For an SDK that does not cancel the body when the application breaks out of the stream (the
+   * library cannot know the application stopped reading, and the body is read to its end): the
+   * input tokens the whole stream reports (the gateway's estimate for this SDK's request body).
+   * Undefined for an SDK that cancels (then: `llm.aborted`).
    */
-  readonly breakWithoutCancel?: true;
+  readonly breakWithoutCancel?: { readonly inputTokens: number };
   /** Cases that fail because of a library defect (the reason each says; see the spec's `// DEFECT:` comments). */
   readonly defects?: Partial<Record<CaseName, string>>;
 }
@@ -414,6 +416,7 @@ export function describeSdk(spec: SdkSpec): void {
         statusCode: 200,
         errorType,
         phase: ERROR_PHASE_MID_STREAM,
+        ...usageSoFar(received),
       });
     });
 
@@ -439,14 +442,16 @@ export function describeSdk(spec: SdkSpec): void {
           spec,
           recorded as RecordedCall,
           spec.breakWithoutCancel
-            ? // Nothing tells the library that the application stopped: the body is read to its end.
+            ? // Nothing tells the library that the application stopped: the body is read to its end
+              // (the gateway's 5 pieces, one output token each).
               {
                 stream: true,
                 statusCode: 200,
                 finishReasons: [spec.finishReason],
-                ...fullStreamUsage(recorded),
+                inputTokens: spec.breakWithoutCancel.inputTokens,
+                outputTokens: 5,
               }
-            : { stream: true, statusCode: 200, aborted: true },
+            : { stream: true, statusCode: 200, aborted: true, ...usageSoFar(received) },
         );
       });
     } else {
@@ -467,12 +472,7 @@ export function describeSdk(spec: SdkSpec): void {
         expect(received.error).toBeUndefined();
         expect(received.text).toBe(GATEWAY_TEXT);
         const [first, second] = await recordedCalls(harness, 2);
-        expectCall(spec, first as RecordedCall, {
-          stream: false,
-          statusCode: 503,
-          errorType: retries.errorType,
-          phase: ERROR_PHASE_IMMEDIATE,
-        });
+        // The resend first: a defect in the failed call's error.type must not hide a broken link.
         expectCall(spec, second as RecordedCall, {
           stream: false,
           statusCode: 200,
@@ -481,17 +481,25 @@ export function describeSdk(spec: SdkSpec): void {
           resendCount: 1,
           retrySource: retries.source,
         });
+        expectCall(spec, first as RecordedCall, {
+          stream: false,
+          statusCode: 503,
+          errorType: retries.errorType,
+          phase: ERROR_PHASE_IMMEDIATE,
+        });
       });
     }
   });
 }
 
-/** For a body read to its end behind the application's back: the usage the stream carried. */
-function fullStreamUsage(recorded: RecordedCall | undefined): { inputTokens: number; outputTokens: number } {
-  const attributes = recorded?.operation.attributes ?? {};
-  const inputTokens = attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS];
-  const outputTokens = attributes[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS];
-  expect(typeof inputTokens).toBe('number');
-  expect(outputTokens).toBe(5);
-  return { inputTokens: inputTokens as number, outputTokens: outputTokens as number };
+/**
+ * Usage of a stream that stopped early (error or break): what the stream said so far, which is
+ * what the SDK handed to the application (Anthropic's `message_start`, Gemini's per-chunk
+ * `usageMetadata`), or nothing.
+ */
+function usageSoFar(received: Received): {
+  inputTokens: number | undefined;
+  outputTokens: number | undefined;
+} {
+  return { inputTokens: received.usage?.input, outputTokens: received.usage?.output };
 }
