@@ -2,6 +2,10 @@
  * llm-otel-dispatcher: OpenTelemetry for every LLM API call an application makes through undici
  * (Node's built-in fetch, undici's fetch/request, the openai SDK, the AI SDK).
  */
+// First, before anything loads undici: records the global dispatcher slots as the app left them
+// (see dispatcher/global-snapshot.ts; a side-effect import, which import sorting leaves in place).
+import './dispatcher/global-snapshot.ts';
+
 export {
   createTelemetryDispatcher,
   type FetchTelemetryInstallation,
