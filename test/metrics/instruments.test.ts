@@ -4,11 +4,12 @@
  * after the dispatcher was created.
  */
 import { metrics } from '@opentelemetry/api';
-import type { Histogram } from '@opentelemetry/sdk-metrics';
+import { DataPointType, type Histogram, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { AlwaysOffSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import { fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTelemetryDispatcher } from '../../src/index.ts';
+import { TelemetryMetrics } from '../../src/metrics/instruments.ts';
 import { GEN_AI_DURATION_BUCKETS_S, HTTP_DURATION_BUCKETS_S } from '../../src/semconv/names.ts';
 import { sendJson, startTestServer, type TestServer } from '../support/server.ts';
 import { createTestTelemetry } from '../support/telemetry.ts';
@@ -156,5 +157,83 @@ describe('metrics', () => {
       await dispatcher.close();
       await telemetry.shutdown();
     }
+  });
+});
+
+/** A MeterProvider read on demand: every metric's descriptor and points. */
+class Reader extends MetricReader {
+  protected override onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected override onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+async function readMetric(reader: Reader, name: string) {
+  const { resourceMetrics } = await reader.collect();
+  const metric = resourceMetrics.scopeMetrics
+    .flatMap((scope) => scope.metrics)
+    .find((m) => m.descriptor.name === name);
+  return {
+    unit: metric?.descriptor.unit,
+    type: metric === undefined ? undefined : DataPointType[metric.dataPointType],
+    points: (metric?.dataPoints ?? []).map((point) => [point.attributes, point.value]),
+  };
+}
+
+function meter(): { reader: Reader; instruments: TelemetryMetrics } {
+  const reader = new Reader();
+  return { reader, instruments: new TelemetryMetrics(new MeterProvider({ readers: [reader] })) };
+}
+
+describe('spend and headroom instruments', () => {
+  const operationAttributes = {
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.provider.name': 'openrouter',
+    'gen_ai.request.model': 'openai/gpt-4o-mini',
+    'http.response.status_code': 200,
+    'error.type': 'x',
+  };
+
+  it('adds costs to llm.client.cost (USD) by provider and model only, ignoring impossible amounts', async () => {
+    const { reader, instruments } = meter();
+    instruments.cost(0.25, operationAttributes);
+    instruments.cost(0.5, { ...operationAttributes, 'http.response.status_code': 500 });
+    instruments.cost(1, { ...operationAttributes, 'gen_ai.request.model': '_OTHER' });
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) instruments.cost(bad, operationAttributes);
+    expect(await readMetric(reader, 'llm.client.cost')).toEqual({
+      unit: 'USD',
+      type: 'SUM',
+      points: [
+        [{ 'gen_ai.provider.name': 'openrouter', 'gen_ai.request.model': 'openai/gpt-4o-mini' }, 0.75],
+        [{ 'gen_ai.provider.name': 'openrouter', 'gen_ai.request.model': '_OTHER' }, 1],
+      ],
+    });
+  });
+
+  it('records remaining and limit gauges by provider, model and kind; the last reading wins', async () => {
+    const { reader, instruments } = meter();
+    const reading = { kind: 'tokens', remaining: 900, limit: 1000, resetAt: undefined } as const;
+    instruments.rateLimit(reading, operationAttributes);
+    instruments.rateLimit({ ...reading, remaining: 80 }, operationAttributes);
+    instruments.rateLimit(
+      { kind: 'requests', remaining: 3, limit: undefined, resetAt: 1 },
+      operationAttributes,
+    );
+    const account = { 'gen_ai.provider.name': 'openrouter', 'gen_ai.request.model': 'openai/gpt-4o-mini' };
+    expect(await readMetric(reader, 'llm.client.rate_limit.remaining')).toEqual({
+      unit: '{count}',
+      type: 'GAUGE',
+      points: [
+        [{ ...account, 'llm.rate_limit.kind': 'tokens' }, 80],
+        [{ ...account, 'llm.rate_limit.kind': 'requests' }, 3],
+      ],
+    });
+    expect(await readMetric(reader, 'llm.client.rate_limit.limit')).toEqual({
+      unit: '{count}',
+      type: 'GAUGE',
+      points: [[{ ...account, 'llm.rate_limit.kind': 'tokens' }, 1000]],
+    });
   });
 });
