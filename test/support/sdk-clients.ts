@@ -153,6 +153,12 @@ export interface SdkSpec {
    * Undefined for an SDK that cancels (then: `llm.aborted`).
    */
   readonly breakWithoutCancel?: { readonly inputTokens: number };
+  /**
+   * Usage of the mid-stream error case when the SDK does not hand the application the provider's
+   * partial usage (the AI SDK computes its own): what the stream carried before the error.
+   * Default: what the application received.
+   */
+  readonly midStreamUsage?: { readonly inputTokens?: number; readonly outputTokens?: number };
   /** Cases that fail because of a library defect (the reason each says; see the spec's `// DEFECT:` comments). */
   readonly defects?: Partial<Record<CaseName, string>>;
 }
@@ -416,7 +422,7 @@ export function describeSdk(spec: SdkSpec): void {
         statusCode: 200,
         errorType,
         phase: ERROR_PHASE_MID_STREAM,
-        ...usageSoFar(received),
+        ...(spec.midStreamUsage ?? usageSoFar(received)),
       });
     });
 
