@@ -303,3 +303,33 @@ describe('parseGenAiResponse', () => {
     );
   });
 });
+
+describe('parseGenAiRequest: malformed bodies are not requests, whatever the path', () => {
+  it.each([
+    ['no opening brace', '"model":"m"}'],
+    ['a lone closing brace', '}'],
+    ['text before the brace', 'x{"model":"m"}'],
+    ['an unquoted key start', '{xmodel":"m"}'],
+    ['a value missing', '{"model":"m","stream":}'],
+    ['a bracket after a literal', '{"stream":true]}'],
+    ['an unterminated nested string', '{"messages":[{"content":"abc'],
+  ])('%s → undefined, with and without content capture', (_label, body) => {
+    expect(parseGenAiRequest(body, false)).toBeUndefined();
+    expect(parseGenAiRequest(body, true)).toBeUndefined();
+  });
+
+  it('looks for the brace within 64 characters with content capture too', () => {
+    expect(parseGenAiRequest(`${' '.repeat(64)}{"model":"m"}`, true)).toBeUndefined();
+    expect(parseGenAiRequest(`${' '.repeat(63)}{"model":"m"}`, true)?.model).toBe('m');
+  });
+
+  it.each([
+    ['CRLF after the brace', '{\r\n"model":"m",\r\n"stream":true\r\n}'],
+    ['a CR after a literal', '{"stream":true\r,"model":"m"}'],
+    ['a tab after a literal', '{"stream":true\t,"model":"m"}'],
+    ['a newline after a literal', '{"stream":true\n,"model":"m"}'],
+  ])('reads model and stream with %s', (_label, body) => {
+    expect(parseGenAiRequest(body, false)).toEqual({ model: 'm', stream: true, inputMessages: undefined });
+    expect(parseGenAiRequest(body, true)).toEqual({ model: 'm', stream: true, inputMessages: undefined });
+  });
+});
