@@ -18,10 +18,12 @@ import {
 } from '../../src/semconv/names.ts';
 
 // Consistency of collector/prometheus/alerts.yml with the names contract, its tests, the
-// Grafana dashboard and the README's alert section. Pure parsing: promtool itself runs in promtool.test.ts.
+// Grafana dashboard and the alert section and runbooks of docs/alerts.md. Pure parsing: promtool itself runs in promtool.test.ts.
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const RUNBOOK_BASE = 'https://github.com/llm-otel-dispatcher/llm-otel-dispatcher#runbook-';
+/** Where each alert's runbook_url points: its runbook's heading in docs/alerts.md. */
+const RUNBOOK_BASE =
+  'https://github.com/llm-otel-dispatcher/llm-otel-dispatcher/blob/main/docs/alerts.md#runbook-';
 
 interface Rule {
   record?: string;
@@ -162,7 +164,10 @@ describe('collector/prometheus/alerts.yml', () => {
         'runbook_url',
         'summary',
       ]);
-      expect(rule.annotations?.runbook_url).toBe(`${RUNBOOK_BASE}${rule.alert?.toLowerCase()}`);
+      expect(
+        rule.annotations?.runbook_url,
+        `${rule.alert}: runbook_url must name its runbook in docs/alerts.md (moved out of the README)`,
+      ).toBe(`${RUNBOOK_BASE}${rule.alert?.toLowerCase()}`);
       expect(rule.annotations?.description, rule.alert).toMatch(/\$value/);
     }
   });
@@ -190,8 +195,8 @@ describe('collector/prometheus/alerts.yml', () => {
   });
 });
 
-describe('the README alert table and runbook', () => {
-  const doc = read('README.md');
+describe('the alert table and runbooks of docs/alerts.md', () => {
+  const doc = read('docs/alerts.md');
   const runbookHeadings = [...doc.matchAll(/^### (Runbook: .+)$/gm)].map((match) => match[1] ?? '');
 
   it('has one runbook per alert, in the order of alerts.yml, at the anchor runbook_url names', () => {

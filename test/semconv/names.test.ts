@@ -1,12 +1,12 @@
 /**
- * The README's attribute, event and metric tables must name exactly what the code emits: every
- * constant in src/semconv/names.ts is documented, and every documented telemetry name exists.
+ * The telemetry reference (docs/telemetry.md) must name exactly what the code emits: every
+ * constant in src/semconv/names.ts is documented there, and every telemetry name it documents exists.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as names from '../../src/semconv/names.ts';
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../../docs/telemetry.md', import.meta.url), 'utf8');
 const TELEMETRY_NAME = /`((?:http|url|server|network|error|gen_ai|llm)\.[a-z0-9_.-]+)`/g;
 
 const constants = Object.entries(names)
@@ -14,7 +14,7 @@ const constants = Object.entries(names)
   .map(([, value]) => value as string);
 const headerPrefix = names.ATTR_HTTP_RESPONSE_HEADER_PREFIX;
 
-describe('README tables and the name constants', () => {
+describe('docs/telemetry.md and the name constants', () => {
   it('documents every attribute, event and metric the code defines', () => {
     const documented = new Set([...readme.matchAll(TELEMETRY_NAME)].map((match) => match[1]));
     const undocumented = constants.filter(
