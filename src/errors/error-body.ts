@@ -9,6 +9,7 @@
  *    to `"type"` (`{"error":{"message","type","param","code":null}}`).
  *  - CheapAI `{"success":false,"error":"Human-readable error description"}` and
  *    `{"error":{"message":"...","type":"error_type"}}` (also Anthropic's `{"type":"error","error":{...}}`).
+ *  - Gemini `{"error":{"code":429,"message":"...","status":"RESOURCE_EXHAUSTED"}}`: `status` names it.
  *  - Plain `{"message":"...","code":...}` / `{"detail":"..."}` (FastAPI-style gateways).
  */
 
@@ -86,6 +87,22 @@ function firstRequestId(
   return undefined;
 }
 
+const NUMERIC = /^[0-9]+$/;
+
+/**
+ * The error's code: `code`, except that Gemini's `{"error":{"code":429,"status":"RESOURCE_EXHAUSTED"}}`
+ * repeats the HTTP status in `code` and names the error in `status`, which wins over a numeric code;
+ * then `type` (OpenAI's `"code": null`, CheapAI, Anthropic). Only code-shaped values count.
+ */
+function codeOf(source: JsonObject, nested: boolean): string | undefined {
+  const code = codeShaped(source.code);
+  if (nested && (code === undefined || NUMERIC.test(code)) && typeof source.status === 'string') {
+    const status = codeShaped(source.status);
+    if (status !== undefined && !NUMERIC.test(status) && status.toLowerCase() !== 'error') return status;
+  }
+  return code ?? codeShaped(source.type === 'error' ? undefined : source.type);
+}
+
 /** A provider error whose message is still raw: each caller redacts it once, to its own length. */
 interface RawProviderError {
   code: string | undefined;
@@ -102,7 +119,7 @@ function readRawError(
   if (root === undefined) return undefined;
   const nested = asObject(root.error);
   const source = nested ?? root;
-  const code = codeShaped(source.code) ?? codeShaped(source.type === 'error' ? undefined : source.type);
+  const code = codeOf(source, nested !== undefined);
   const rawMessage =
     asText(source.message) ??
     asText(typeof root.error === 'string' ? root.error : undefined) ??

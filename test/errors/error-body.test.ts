@@ -481,3 +481,23 @@ describe('describeHttpError: bounded work on huge adversarial messages', () => {
     expect(readProviderError(JSON.parse(body))?.message).toBe(message.slice(0, 8192));
   });
 });
+
+describe('describeHttpError: Gemini names the error in status', () => {
+  it.each([
+    [
+      { error: { code: 429, message: 'Resource has been exhausted', status: 'RESOURCE_EXHAUSTED' } },
+      'RESOURCE_EXHAUSTED',
+    ],
+    [{ error: { code: '400', message: 'bad', status: 'INVALID_ARGUMENT' } }, 'INVALID_ARGUMENT'],
+    [
+      { error: { code: 'context_length_exceeded', message: 'm', status: 'INVALID_ARGUMENT' } },
+      'context_length_exceeded',
+    ],
+    [{ error: { code: 429, message: 'm', status: 'error' } }, '429'],
+    [{ error: { code: 429, message: 'm', status: 'Rate limited, try later' } }, '429'],
+    [{ error: { code: 429, message: 'm', status: 'sk-proj-abc123' } }, '429'],
+    [{ status: 'RESOURCE_EXHAUSTED', message: 'm' }, '429'],
+  ])('%j → %s', (body, errorType) => {
+    expect(describeHttpError({ status: 429, body: JSON.stringify(body) }).errorType).toBe(errorType);
+  });
+});
