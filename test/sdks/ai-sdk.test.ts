@@ -14,12 +14,20 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, type LanguageModel, streamText } from 'ai';
+import type { Dispatcher } from 'undici';
+import { describe, expect, it } from 'vitest';
 import {
+  bothWays,
   type CallOptions,
   collect,
   describeSdk,
+  expectCall,
   fetchThrough,
   type Received,
+  type RecordedCall,
+  recordedCalls,
+  type SdkSpec,
+  useHarness,
 } from '../support/sdk-clients.ts';
 
 type ModelFor = (options: CallOptions) => LanguageModel;
@@ -62,7 +70,7 @@ function describeStreamError(error: unknown): string {
   return `${e?.constructor?.name}: ${typeof e?.message === 'string' ? e.message : JSON.stringify(error)}`;
 }
 
-describeSdk({
+const OPENAI_CHAT: SdkSpec = {
   name: 'AI SDK: @ai-sdk/openai (chat)',
   operationName: 'chat',
   model: 'gpt-4o-mini',
@@ -80,7 +88,9 @@ describeSdk({
   midStreamError: { scenario: 'mid-stream-top-level-error', errorType: 'server_error' },
   retries: { source: 'inferred', errorType: '503' },
   breakWithoutCancel: { inputTokens: 10 },
-});
+};
+
+describeSdk(OPENAI_CHAT);
 
 describeSdk({
   name: 'AI SDK: @ai-sdk/anthropic',
@@ -136,4 +146,39 @@ describeSdk({
     // DEFECT: the 503 before the resend records error.type "503"; it should be "UNAVAILABLE".
     'SDK retries': 'the 503 is error.type "503", not UNAVAILABLE',
   },
+});
+
+describe('AI SDK: streamText stopped with abortSignal', () => {
+  const harness = useHarness();
+
+  it('the documented way to stop a stream: the call is llm.aborted, not an error', async () => {
+    const stop = (dispatcher: Dispatcher, headers: Record<string, string>) =>
+      collect(async (received) => {
+        const abort = new AbortController();
+        const provider = createOpenAI({
+          baseURL: `${harness.slowGateway.url}/v1`,
+          apiKey: 'sk-test-sdks',
+          fetch: fetchThrough(dispatcher),
+        });
+        const result = streamText({
+          model: provider.chat('gpt-4o-mini'),
+          prompt: 'Say hello',
+          maxRetries: 0,
+          headers,
+          abortSignal: abort.signal,
+        });
+        for await (const part of result.fullStream) {
+          if (part.type === 'text-delta') {
+            received.chunks++;
+            received.text += part.text;
+            abort.abort();
+          }
+          if (part.type === 'abort') received.finishReason = 'abort';
+        }
+      });
+    const received = await bothWays(harness, stop, {});
+    expect(received).toEqual({ text: 'Hello', chunks: 1, finishReason: 'abort' });
+    const [recorded] = await recordedCalls(harness, 1);
+    expectCall(OPENAI_CHAT, recorded as RecordedCall, { stream: true, statusCode: 200, aborted: true });
+  });
 });
