@@ -102,6 +102,20 @@ const midStream = (errorType: string): Attributes => ({
  */
 const RESET_MID_BODY = expect.stringMatching(/^(ECONNRESET|UND_ERR_SOCKET)$/) as unknown as string;
 
+/**
+ * The same reset surfaces, run to run and with or without telemetry, either as `SocketError`
+ * (UND_ERR_SOCKET, "other side closed") or as the raw `Error` (ECONNRESET): a race in the kernel and
+ * undici's socket handling (seen 2 in 5 runs on Node 22 with bare undici too). Outcomes of such a
+ * case are compared with that one difference folded away.
+ */
+function foldResetRace<T>(outcome: T): T {
+  const text = JSON.stringify(outcome)
+    .replace(/"(constructor|name)":"(SocketError|Error)"/g, '"$1":"<reset>"')
+    .replace(/"message":"(other side closed|read ECONNRESET)"/g, '"message":"<reset>"')
+    .replace(/"code":"(UND_ERR_SOCKET|ECONNRESET)"/g, '"code":"<reset>"');
+  return JSON.parse(text) as T;
+}
+
 const CASES: readonly NetworkCase[] = [
   {
     name: 'connection refused',
@@ -210,7 +224,8 @@ describe.each(CASES)('$name', (c) => {
       ours(c),
     );
     expect(baseline.error).toBeDefined();
-    expect(observed).toEqual(baseline);
+    if (c.name.startsWith('reset mid-body')) expect(foldResetRace(observed)).toEqual(foldResetRace(baseline));
+    else expect(observed).toEqual(baseline);
     await expectTrace(c);
   });
 
@@ -222,7 +237,8 @@ describe.each(CASES)('$name', (c) => {
       ours(c),
     );
     expect(baseline.error).toBeDefined();
-    expect(observed).toEqual(baseline);
+    if (c.name.startsWith('reset mid-body')) expect(foldResetRace(observed)).toEqual(foldResetRace(baseline));
+    else expect(observed).toEqual(baseline);
     await expectTrace(c);
   });
 });
