@@ -139,13 +139,6 @@ describeSdk({
   breakWithoutCancel: { inputTokens: 12 },
   // Every chunk's usageMetadata has the prompt count only; the AI SDK reports output 0 after an error.
   midStreamUsage: { inputTokens: 12 },
-  defects: {
-    // DEFECT: an immediate Gemini error body `{"error":{"code":429,…,"status":"RESOURCE_EXHAUSTED"}}`
-    // records error.type "429"; it should be "RESOURCE_EXHAUSTED" (see test/sdks/google-genai.test.ts).
-    'immediate error': 'error.type is "429", not RESOURCE_EXHAUSTED',
-    // DEFECT: the 503 before the resend records error.type "503"; it should be "UNAVAILABLE".
-    'SDK retries': 'the 503 is error.type "503", not UNAVAILABLE',
-  },
 });
 
 describe('AI SDK: streamText stopped with abortSignal', () => {

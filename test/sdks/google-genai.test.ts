@@ -70,14 +70,4 @@ describeSdk({
   // The SDK's stream generator releases the body's reader on `break` without cancelling it, so the
   // body is still read to its end (by undici) and the call completes on the wire.
   breakWithoutCancel: { inputTokens: 12 },
-  defects: {
-    // DEFECT: an immediate Gemini error `{"error":{"code":429,"message":…,"status":"RESOURCE_EXHAUSTED"}}`
-    // records error.type "429" (the numeric `code`); it should be the provider's status string
-    // "RESOURCE_EXHAUSTED" (issue 17: Gemini `status` strings as error.type). The same body inside
-    // a stream already gives "RESOURCE_EXHAUSTED". Cause: src/errors/error-body.ts readRawError()
-    // takes `code` before anything else and never reads `status`.
-    'immediate error': 'error.type is "429", not RESOURCE_EXHAUSTED',
-    // DEFECT: the same for the 503 before the SDK's resend: error.type "503" instead of "UNAVAILABLE".
-    'SDK retries': 'the 503 is error.type "503", not UNAVAILABLE',
-  },
 });
