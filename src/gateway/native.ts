@@ -5,7 +5,8 @@
  * frames and error catalogue live in wire-<provider>.ts behind the NativeWire interface; the
  * scenario names and their meaning are the OpenAI routes' (scenarios.ts). No I/O.
  */
-import type { Ending, Plan, ScenarioName } from './scenarios.ts';
+import { type Ending, type Plan, type ScenarioName, withHeaders } from './scenarios.ts';
+import { LITELLM_COST_HEADER, type SpendInput } from './spend.ts';
 import { ANTHROPIC } from './wire-anthropic.ts';
 import { BEDROCK } from './wire-bedrock.ts';
 import { GEMINI } from './wire-gemini.ts';
@@ -196,6 +197,8 @@ export interface NativeInput {
   readonly stream: boolean;
   readonly firstChunkDelayMs: number;
   readonly now: Date;
+  /** The cost and rate-limit headers of the spend scenarios (cost 0, no headers without it). */
+  readonly spend?: SpendInput;
 }
 
 const MID_STREAM_CHUNKS = 2;
@@ -265,7 +268,13 @@ export function planNative(name: ScenarioName, input: NativeInput): Plan {
   switch (name) {
     case 'ok':
     case 'usage':
+    // The native providers report no cost in their bodies.
+    case 'cost':
       return success(input);
+    case 'cost-litellm':
+      return withHeaders(success(input), { [LITELLM_COST_HEADER]: String(input.spend?.costUsd ?? 0) });
+    case 'headroom':
+      return withHeaders(success(input), input.spend?.rateLimitHeaders ?? {});
     case 'slow-first-chunk':
       return { ...success(input), chunked: input.stream, firstDelayMs: input.firstChunkDelayMs };
     case 'keepalive': {

@@ -14,6 +14,8 @@ export interface Completion {
   readonly created: number;
   readonly texts: readonly string[];
   readonly promptTokens: number;
+  /** OpenRouter usage accounting: the call's cost in USD, reported as `usage.cost` (scenario `cost`). */
+  readonly costUsd?: number;
 }
 
 const WORDS = ['Hello', ' from', ' the', ' mock', ' gateway', '.'];
@@ -41,6 +43,7 @@ function usage(c: Completion) {
     prompt_tokens: c.promptTokens,
     completion_tokens: completion,
     total_tokens: c.promptTokens + completion,
+    ...(c.costUsd !== undefined && { cost: c.costUsd }),
   };
 }
 
@@ -82,7 +85,11 @@ function responseObject(c: Completion, text: string) {
   const content = [{ type: 'output_text', text, annotations: [] }];
   const output = [{ type: 'message', id: `msg_${c.id}`, role: 'assistant', status: 'completed', content }];
   const tokens = { input_tokens: c.promptTokens, output_tokens: c.texts.length };
-  const usage = { ...tokens, total_tokens: tokens.input_tokens + tokens.output_tokens };
+  const usage = {
+    ...tokens,
+    total_tokens: tokens.input_tokens + tokens.output_tokens,
+    ...(c.costUsd !== undefined && { cost: c.costUsd }),
+  };
   return {
     id: c.id,
     object: 'response',

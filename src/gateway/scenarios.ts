@@ -15,6 +15,7 @@ import {
   SSE_KEEPALIVE,
   sseData,
 } from './payloads.ts';
+import { LITELLM_COST_HEADER, type SpendInput } from './spend.ts';
 
 /** Immediate errors: status → [message, type], after the providers' documented contracts. */
 const ERRORS = {
@@ -47,6 +48,10 @@ const SUCCESSES = {
     'like ok with `: OPENROUTER PROCESSING` SSE comments before and between chunks (JSON: leading newlines)',
   gzip: 'like ok, body gzip-encoded (JSON or SSE)',
   usage: 'like ok; streams carry a usage chunk even without `stream_options.include_usage`',
+  cost: "like usage, with OpenRouter's `usage.cost` (USD) in the body or the final usage chunk (native routes: as ok, no cost)",
+  'cost-litellm': "like ok, with the LiteLLM proxy's `x-litellm-response-cost` header (USD)",
+  headroom:
+    'like ok, with rate-limit headers whose remaining allowance shrinks with each `headroom` call: `x-ratelimit-*` (OpenAI routes), `anthropic-ratelimit-*` (Anthropic); none on other native routes',
 } as const;
 
 const SPECIAL_ERRORS = {
@@ -146,6 +151,8 @@ export interface PlanInput {
   readonly includeUsage: boolean;
   readonly firstChunkDelayMs: number;
   readonly now: Date;
+  /** The cost and rate-limit headers of the spend scenarios (cost 0, no headers without it). */
+  readonly spend?: SpendInput;
 }
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
@@ -174,6 +181,10 @@ function errorPlan(status: ErrorStatus, format: ErrorFormat = 'openai', headers 
   const [message, type] = ERRORS[status];
   const metadata = status === 502 ? { provider_name: 'MockUpstream' } : {};
   return jsonPlan(status, errorBody(format, status, message, type, metadata), headers);
+}
+
+export function withHeaders(plan: Plan, headers: Readonly<Record<string, string>>): Plan {
+  return { ...plan, headers: { ...plan.headers, ...headers } };
 }
 
 /** Headers-less faults and stalls: no body. */
@@ -218,6 +229,15 @@ export function planScenario(name: ScenarioName, input: PlanInput): Plan {
       return { ...success(input), gzip: true };
     case 'usage':
       return success(input, true);
+    case 'cost':
+      return success(
+        { ...input, completion: { ...input.completion, costUsd: input.spend?.costUsd ?? 0 } },
+        true,
+      );
+    case 'cost-litellm':
+      return withHeaders(success(input), { [LITELLM_COST_HEADER]: String(input.spend?.costUsd ?? 0) });
+    case 'headroom':
+      return withHeaders(success(input), input.spend?.rateLimitHeaders ?? {});
     case '429-retry-after':
       return errorPlan(429, 'openai', { 'retry-after': '1', 'retry-after-ms': '1000' });
     case '429-spend-cap':

@@ -24,6 +24,14 @@ import { completionTexts, errorBody, estimatePromptTokens, type Operation } from
 import { FAILING_SCENARIOS, jsonPlan, type Plan, planScenario } from './scenarios.ts';
 import { createChooser, type ScenarioRule } from './select.ts';
 import {
+  anthropicRateLimitHeaders,
+  HeadroomLedger,
+  mockCost,
+  openAiRateLimitHeaders,
+  type RateLimitOptions,
+  type SpendInput,
+} from './spend.ts';
+import {
   DEFAULT_TASK_POLLS,
   isTaskScenario,
   MAX_TASK_POLLS,
@@ -63,6 +71,13 @@ export interface GatewayOptions {
   endGapMs?: number;
   /** Polls an asynchronous task takes: the N-th answers succeeded/failed; default 3 (per task: `x-mock-task-polls`). */
   taskPolls?: number;
+  /**
+   * USD each `cost` / `cost-litellm` call reports; default: its tokens at the mock prices
+   * (MOCK_PRICE_PER_MILLION in spend.ts: 0.5 input, 1.5 output per million).
+   */
+  costUsd?: number;
+  /** The allowance `headroom` calls use up: requests and tokens per fixed window (spend.ts). */
+  rateLimit?: RateLimitOptions;
   /** Receives one line per finished request. */
   log?: (line: string) => void;
 }
@@ -137,6 +152,30 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const taskPolls = options.taskPolls ?? DEFAULT_TASK_POLLS;
   if (!(Number.isInteger(taskPolls) && taskPolls >= 1 && taskPolls <= MAX_TASK_POLLS))
     throw new RangeError(`taskPolls must be an integer from 1 to ${MAX_TASK_POLLS}, got ${taskPolls}`);
+  const { costUsd } = options;
+  if (costUsd !== undefined && !(Number.isFinite(costUsd) && costUsd >= 0))
+    throw new RangeError(`costUsd must be a finite number >= 0, got ${costUsd}`);
+  const headroom = new HeadroomLedger(options.rateLimit);
+
+  /** The spend scenarios' facts for one call; a `headroom` call uses up its share of the allowance. */
+  function spendFor(
+    scenario: string,
+    provider: NativeProvider | undefined,
+    promptTokens: number,
+    outputTokens: number,
+  ): SpendInput {
+    const cost = mockCost(costUsd, promptTokens, outputTokens);
+    if (scenario !== 'headroom') return { costUsd: cost, rateLimitHeaders: {} };
+    const now = Date.now();
+    const left = headroom.consume(promptTokens, outputTokens, now);
+    const rateLimitHeaders =
+      provider === undefined
+        ? openAiRateLimitHeaders(left, now)
+        : provider === 'anthropic'
+          ? anthropicRateLimitHeaders(left)
+          : {};
+    return { costUsd: cost, rateLimitHeaders };
+  }
 
   /** The answer to a request that is not served (no route, bad body, bad scenario header). */
   function refusal(native: NativeRoute | undefined, status: 400 | 404, message: string): Plan {
@@ -222,7 +261,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
           inputs: Array.isArray(body.requests) ? body.requests.length : 1,
         };
         const wire = WIRES[native.provider];
-        plan = planNative(choice.scenario, { wire, call, stream, firstChunkDelayMs, now });
+        const spend = spendFor(choice.scenario, native.provider, promptTokens, texts.length);
+        plan = planNative(choice.scenario, { wire, call, stream, firstChunkDelayMs, now, spend });
       } else if (taskRoute !== undefined && !FAILING_SCENARIOS.includes(choice.scenario)) {
         scenario = choice.scenario;
         plan = tasks.create({ ...taskRoute, pollsNeeded, scenario: undefined, now: unixNow() });
@@ -241,7 +281,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         };
         const streamOptions = body.stream_options as { include_usage?: unknown } | undefined;
         const includeUsage = streamOptions?.include_usage === true;
-        plan = planScenario(choice.scenario, { completion, stream, includeUsage, firstChunkDelayMs, now });
+        const spend = spendFor(choice.scenario, undefined, promptTokens, texts.length);
+        plan = planScenario(choice.scenario, {
+          completion,
+          stream,
+          includeUsage,
+          firstChunkDelayMs,
+          now,
+          spend,
+        });
       }
     }
     res.on('close', () => {

@@ -24,8 +24,8 @@ const request = { model: 'm', path: '/v1/chat/completions', stream: true };
 
 describe('SCENARIOS and SCENARIO_DESCRIPTIONS', () => {
   it('lists 50 distinct names, every one with a plan and a table row', () => {
-    expect(SCENARIOS).toHaveLength(50);
-    expect(new Set(SCENARIOS).size).toBe(50);
+    expect(SCENARIOS).toHaveLength(53);
+    expect(new Set(SCENARIOS).size).toBe(53);
     for (const name of SCENARIOS) {
       expect(planScenario(name, input).status).toBeGreaterThanOrEqual(200);
       const row = /^\d{3}(-cheapai|-cheapai-typed)?$/.test(name)
