@@ -17,11 +17,13 @@ import { decodeBodySync } from '../body/decode.ts';
 import { decodingOrder } from '../body/encoding.ts';
 import { createStreamDecoder, type StreamDecoder } from '../body/stream-decoder.ts';
 import { describeHttpError } from '../errors/error-body.ts';
+import { codeShaped } from '../errors/error-code.ts';
 import { errorTypeOf, isUserAbort } from '../errors/error-type.ts';
 import { isRetryableNetworkError, isRetryableStreamError } from '../errors/policy.ts';
 import { parseGenAiResponse } from '../genai/response.ts';
 import { NdjsonObserver } from '../ndjson/ndjson-observer.ts';
-import { redactSecrets, truncate } from '../redact/text.ts';
+import { queryCredentials } from '../redact/credentials.ts';
+import { redactMessage } from '../redact/text.ts';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_PROVIDER_NAME,
@@ -45,7 +47,12 @@ import {
   EVENT_LLM_STREAM_ERROR,
   EVENT_LLM_STREAM_TRUNCATED,
 } from '../semconv/names.ts';
-import { type ResponseStreamObserver, type StreamErrorInfo, StreamObserver } from '../sse/stream-observer.ts';
+import {
+  type ResponseStreamObserver,
+  STREAM_ERROR_CODE_UNSPECIFIED,
+  type StreamErrorInfo,
+  StreamObserver,
+} from '../sse/stream-observer.ts';
 import type { CreationFacts, TaskRequest } from '../tasks/task-tracker.ts';
 import type { Operation } from './operation.ts';
 import { type AttemptOutcome, emptyOutcome, httpOutcomeAttributes } from './outcome.ts';
@@ -69,6 +76,9 @@ export class Attempt {
   #stream: ResponseStreamObserver | undefined;
   #decoder: StreamDecoder | undefined;
   #bodyBytes = 0;
+  /** The request's exact secrets (headers), stripped from every message; query keys added lazily. */
+  readonly #headerCredentials: readonly string[];
+  #credentials: readonly string[] | undefined;
   #ending = false;
   #ended = false;
 
@@ -77,7 +87,9 @@ export class Attempt {
     operation: Operation,
     resendCount: number,
     authSchemeMissing: boolean,
+    credentials: readonly string[] = [],
   ) {
+    this.#headerCredentials = credentials;
     this.#runtime = runtime;
     this.#operation = operation;
     const target = operation.target;
@@ -230,7 +242,7 @@ export class Attempt {
       return;
     }
     outcome.errorType = errorTypeOf(error);
-    outcome.errorMessage = messageOf(error);
+    outcome.errorMessage = this.#messageOf(error);
     outcome.phase = status === undefined ? ERROR_PHASE_IMMEDIATE : ERROR_PHASE_MID_STREAM;
     outcome.retryable = status === undefined && isRetryableNetworkError(error);
     if (this.#isLlmStream()) this.#truncated(outcome.errorType);
@@ -251,8 +263,10 @@ export class Attempt {
     this.#stream = stream;
   }
 
-  #streamError(error: StreamErrorInfo): void {
-    const message = error.message === undefined ? undefined : cleanMessage(error.message);
+  #streamError(reported: StreamErrorInfo): void {
+    // The observers shape their codes already; this keeps any observer's code a bounded token.
+    const error = { ...reported, code: codeShaped(reported.code) ?? STREAM_ERROR_CODE_UNSPECIFIED };
+    const message = error.message === undefined ? undefined : this.#cleanMessage(error.message);
     const outcome = this.#outcome;
     if (outcome.errorType === undefined) {
       outcome.errorType = error.code;
@@ -367,7 +381,12 @@ export class Attempt {
     const status = outcome.statusCode as number;
     const copy = this.#errorBody;
     const body = copy ? this.#decodedCopy(copy, this.#runtime.options.maxErrorBodyBytes) : undefined;
-    const description = describeHttpError({ status, body, maxMessageLength: MAX_MESSAGE_LENGTH });
+    const description = describeHttpError({
+      status,
+      body,
+      maxMessageLength: MAX_MESSAGE_LENGTH,
+      credentials: this.#requestCredentials(),
+    });
     outcome.errorType = description.errorType;
     outcome.errorMessage = description.message;
     outcome.phase = ERROR_PHASE_IMMEDIATE;
@@ -381,6 +400,26 @@ export class Attempt {
   #isLlmStream(): boolean {
     const stream = this.#stream;
     return stream !== undefined && (this.#operation.operationName !== undefined || stream.isLlmStream);
+  }
+
+  #messageOf(error: unknown): string | undefined {
+    const message = (error as { message?: unknown } | null)?.message;
+    return typeof message === 'string' && message !== '' ? this.#cleanMessage(message) : undefined;
+  }
+
+  /** Cut to 1,024 characters, secrets redacted (linear, on the kept part plus a margin only). */
+  #cleanMessage(message: string): string {
+    return redactMessage(message, MAX_MESSAGE_LENGTH, this.#requestCredentials());
+  }
+
+  /** The request's credentials: its secret headers' values, and key-like query values (read only when needed). */
+  #requestCredentials(): readonly string[] {
+    if (this.#credentials !== undefined) return this.#credentials;
+    const target = this.#operation.target;
+    this.#credentials = target.path.includes('?')
+      ? [...this.#headerCredentials, ...queryCredentials(new URL(target.path, target.url))]
+      : this.#headerCredentials;
+    return this.#credentials;
   }
 
   #decodedCopy(copy: BoundedCopy, limit: number): string | undefined {
@@ -468,13 +507,4 @@ export class Attempt {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
-}
-
-function messageOf(error: unknown): string | undefined {
-  const message = (error as { message?: unknown } | null)?.message;
-  return typeof message === 'string' && message !== '' ? cleanMessage(message) : undefined;
-}
-
-function cleanMessage(message: string): string {
-  return truncate(redactSecrets(message), MAX_MESSAGE_LENGTH);
 }

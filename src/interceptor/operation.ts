@@ -59,7 +59,7 @@ export class Operation implements OperationListener {
   requestRead = false;
   #attempts = 0;
   #attemptsInFlight = 0;
-  /** The SDK numbered its resends (`x-stainless-retry-count`): nothing to infer. */
+  /** The SDK numbered this call as a resend (`x-stainless-retry-count` > 0): nothing to infer. */
   #announced = false;
   /** This call's resend count as its SDK made it: announced or inferred. */
   #sdkResendCount = 0;
@@ -78,13 +78,14 @@ export class Operation implements OperationListener {
     target: RequestTarget,
     endsWithAttempt: boolean,
     task?: TaskRequest,
+    providerHint?: string,
   ) {
     this.#runtime = runtime;
     this.#endsWithAttempt = endsWithAttempt;
     this.target = target;
     this.task = task;
     this.operationName = target.operationName;
-    this.providerName = target.operationName ? runtime.providerNameFor(target) : undefined;
+    this.providerName = target.operationName ? runtime.providerNameFor(target, providerHint) : undefined;
     // Gemini, Vertex, Bedrock and Azure name the model in the path; the body's model, if any, wins later.
     this.model = target.route?.model;
     const attributes: Attributes = this.operationName
@@ -138,7 +139,9 @@ export class Operation implements OperationListener {
   attemptStarted(sdkRetryCount: number | undefined): void {
     this.#attempts++;
     this.#attemptsInFlight++;
-    if (sdkRetryCount !== undefined) this.#announced = true;
+    // Only a count above 0 announces a resend: LangChain wraps an openai client with maxRetries 0
+    // and retries around it, so every request it sends says 0.
+    if (sdkRetryCount !== undefined && sdkRetryCount > 0) this.#announced = true;
     if (sdkRetryCount !== undefined && sdkRetryCount > 0) {
       this.#sdkResendCount = sdkRetryCount;
       this.#span.setAttributes({

@@ -27,15 +27,26 @@ export interface RequestHeaderFacts {
    * secret-names.ts calls secret. Values shorter than 8 characters are left out.
    */
   readonly credentials: readonly string[];
+  /**
+   * `gen_ai.provider.name` the request makes unmistakable through a proxy or a self-hosted gateway:
+   * `anthropic` for an `anthropic-version` header, `gcp.gemini` for `x-goog-api-key`.
+   */
+  readonly providerHint: string | undefined;
 }
 
 const TRACEPARENT = 'traceparent';
 const AUTHORIZATION = 'authorization';
 const PROXY_AUTHORIZATION = 'proxy-authorization';
 const SDK_RETRY_COUNT = 'x-stainless-retry-count';
+const PROVIDER_BY_HEADER: ReadonlyMap<string, string> = new Map([
+  ['anthropic-version', 'anthropic'],
+  ['x-goog-api-key', 'gcp.gemini'],
+]);
 /** Lowercasing every header name is wasted work: only names of a watched length can match. */
 const WATCHED_LENGTHS = new Set(
-  [TRACEPARENT, AUTHORIZATION, PROXY_AUTHORIZATION, SDK_RETRY_COUNT].map((name) => name.length),
+  [TRACEPARENT, AUTHORIZATION, PROXY_AUTHORIZATION, SDK_RETRY_COUNT, ...PROVIDER_BY_HEADER.keys()].map(
+    (name) => name.length,
+  ),
 );
 const NO_CREDENTIALS: readonly string[] = Object.freeze([]);
 
@@ -43,6 +54,7 @@ class HeaderScan {
   sdkRetryCount: number | undefined = undefined;
   authorizationSchemeMissing = false;
   credentials: string[] | undefined = undefined;
+  providerHint: string | undefined = undefined;
 
   #credentials(): string[] {
     if (this.credentials === undefined) this.credentials = [];
@@ -66,6 +78,7 @@ class HeaderScan {
         if (Number.isSafeInteger(count) && count >= 0) this.sdkRetryCount = count;
         return true;
       }
+      this.providerHint ??= PROVIDER_BY_HEADER.get(lower);
     }
     // isSecretName rejects most names with one case-insensitive test (content-type, accept, ...).
     if (isSecretName(name)) addHeaderCredentials(value, false, this.#credentials());
@@ -118,6 +131,7 @@ export function prepareRequestHeaders(headers: Headers): RequestHeaderFacts {
     sdkRetryCount: scan.sdkRetryCount,
     authorizationSchemeMissing: scan.authorizationSchemeMissing,
     credentials: scan.credentials ?? NO_CREDENTIALS,
+    providerHint: scan.providerHint,
   };
 }
 

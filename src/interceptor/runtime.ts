@@ -46,16 +46,17 @@ export class TelemetryRuntime {
 
   /**
    * `gen_ai.provider.name`: the option (string or function); else the host table; else what the
-   * route makes unmistakable (a Gemini, Vertex, Bedrock or Ollama path); else the host.
+   * route makes unmistakable (a Gemini, Vertex, Bedrock or Ollama path); else what the request's
+   * headers do (`anthropic-version`, `x-goog-api-key`); else the host.
    */
-  providerNameFor(target: RequestTarget): string {
+  providerNameFor(target: RequestTarget, headerHint?: string): string {
     const configured = this.options.providerName;
     if (typeof configured === 'string') return configured;
     // The request URL (origin and path), built only for a function option.
     const chosen = configured?.(new URL(target.path, target.url));
     if (chosen !== undefined) return chosen;
     if (target.hostKnown) return target.hostProvider;
-    return target.route?.provider ?? target.hostProvider;
+    return target.route?.provider ?? headerHint ?? target.hostProvider;
   }
 
   /** Swallows a telemetry error: counted, handed to `onTelemetryError`, logged through OTel's diag. Never throws. */

@@ -82,13 +82,20 @@ function instrument(
         requestTarget(origin, path, method),
         outerState === undefined,
         beginTask(runtime, method, path),
+        facts.providerHint,
       );
       created = operation;
       state.listener = operation;
     }
     const resendCount = state.resendCount > 0 ? state.resendCount : (facts.sdkRetryCount ?? 0);
     operation.attemptStarted(facts.sdkRetryCount);
-    attempt = new Attempt(runtime, operation, resendCount, facts.authorizationSchemeMissing);
+    attempt = new Attempt(
+      runtime,
+      operation,
+      resendCount,
+      facts.authorizationSchemeMissing,
+      facts.credentials,
+    );
 
     const carrier: Record<string, string> = {};
     propagation.inject(attempt.context, carrier);

@@ -23,6 +23,7 @@
  * A frame with choice errors reports those and not its top-level error. Data that should be JSON but
  * does not parse to an object is counted in `malformedEvents` and otherwise ignored.
  */
+import { codeShaped } from '../errors/error-code.ts';
 import { asBuffer, type SseEvent, SseParser } from './parser.ts';
 import { countPlainEvents } from './plain-chunk.ts';
 
@@ -111,17 +112,16 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A code-shaped `error.type` (a short token, never free text or a key: errors/error-code.ts), else undefined. */
 function codeOf(value: unknown): string | undefined {
-  if (typeof value === 'string' && value !== '') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
+  return codeShaped(value);
 }
 
-/** A code that is a word, not a number: `"context_length_exceeded"`, not `429` or `"429"`. */
+/** A code that is a word, not a number: `"context_length_exceeded"`, not `429` or `"429"`; code-shaped. */
 function textualCodeOf(value: unknown): string | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
   const first = value.charCodeAt(0);
-  return first >= 0x30 && first <= 0x39 ? undefined : value;
+  return first >= 0x30 && first <= 0x39 ? undefined : codeShaped(value);
 }
 
 /**

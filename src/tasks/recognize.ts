@@ -12,7 +12,7 @@
  *    its `error` (`{"code","message"}`, `{"message","type"}` or CheapAI's plain string).
  */
 import { type ProviderError, readProviderError } from '../errors/error-body.ts';
-import { redactSecrets } from '../redact/text.ts';
+import { containsKeyPrefix } from '../redact/text.ts';
 
 /** Where a task ended, as recorded in metrics: the terminal statuses' spellings folded into four. */
 export type FinalStatus = 'succeeded' | 'failed' | 'cancelled' | 'expired';
@@ -86,7 +86,9 @@ export function normalizeTaskId(value: unknown): string | undefined {
   const text = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : value;
   if (typeof text !== 'string') return undefined;
   const id = text.trim();
-  return ID_SHAPE.test(id) && redactSecrets(id) === id ? id : undefined;
+  // A task id is often 32 hex digits (a uuid4 hex) or a long opaque token, which the redactor would
+  // take for a secret; only a known key prefix or a JWT disqualifies it.
+  return ID_SHAPE.test(id) && !containsKeyPrefix(id) && !id.startsWith('eyJ') ? id : undefined;
 }
 
 /** A status, lowercased; undefined unless it is a short identifier (it becomes an attribute). */

@@ -112,11 +112,6 @@ describeSdk({
   breakWithoutCancel: { inputTokens: 16 },
   // message_start's usage; the AI SDK reports none to the application after an error.
   midStreamUsage: { inputTokens: 16, outputTokens: 1 },
-  defects: {
-    // DEFECT: @ai-sdk/anthropic sends `anthropic-version`, yet a call to a self-hosted or proxied
-    // host records gen_ai.provider.name "127.0.0.1"; it should be "anthropic" (as for @anthropic-ai/sdk).
-    provider: 'gen_ai.provider.name is the host, not anthropic',
-  },
 });
 
 describeSdk({

@@ -71,10 +71,4 @@ describeSdk({
   immediateError: { scenario: '429', status: 429, errorType: 'rate_limit_error' },
   midStreamError: { scenario: 'mid-stream-error-event', errorType: 'overloaded_error' },
   retries: { source: 'sdk', errorType: 'api_error' },
-  defects: {
-    // DEFECT: a call with the `anthropic-version` request header (the Anthropic SDK always sends
-    // it) to a self-hosted or proxied host records gen_ai.provider.name "127.0.0.1" (the host);
-    // it should be "anthropic" (issue 17, TELEMETRY.md amendment: known by request headers).
-    provider: 'gen_ai.provider.name is the host, not anthropic',
-  },
 });

@@ -57,14 +57,4 @@ describeSdk({
   immediateError: { scenario: '400', status: 400, errorType: '400' },
   midStreamError: { scenario: 'mid-stream-top-level-error', errorType: 'server_error' },
   retries: { source: 'inferred', errorType: '503' },
-  defects: {
-    // DEFECT: LangChain's resend (same endpoint, same body, 1-2 s after a retryable 503) is recorded
-    // as an unrelated call (no http.request.resend_count, no llm.retry.source); it should be
-    // resend_count 1, llm.retry.source "inferred" (issue 17 names LangChain). Cause:
-    // src/interceptor/operation.ts attemptStarted() takes any `x-stainless-retry-count` header,
-    // 0 included, as "the SDK numbers its resends" (#announced) and inferResend() then refuses to
-    // link; LangChain's openai client always says 0 because LangChain retries around it. Only a
-    // count > 0 announces a resend; a 0 should leave inference on.
-    'SDK retries': 'the resend is not linked: x-stainless-retry-count 0 turns inference off',
-  },
 });
