@@ -212,8 +212,10 @@ function jsonAnswer(wire: NativeWire, status: number, body: unknown, headers: He
   return { ...base, status, headers: { ...wire.jsonHeaders, ...headers }, pieces: [JSON.stringify(body)] };
 }
 
-function streamAnswer(wire: NativeWire, pieces: Piece[], ending: Ending = 'end'): Plan {
-  return { ...base, status: 200, headers: wire.streamHeaders, pieces, chunked: true, ending };
+/** A streamed answer; Gemini's `streamGenerateContent` without `alt=sse` streams a JSON array as `application/json`. */
+function streamAnswer(wire: NativeWire, pieces: Piece[], ending: Ending = 'end', jsonArray = false): Plan {
+  const headers = jsonArray ? wire.jsonHeaders : wire.streamHeaders;
+  return { ...base, status: 200, headers, pieces, chunked: true, ending };
 }
 
 function fullStream({ wire, call }: NativeInput): Piece[] {
@@ -222,7 +224,7 @@ function fullStream({ wire, call }: NativeInput): Piece[] {
 
 function success(input: NativeInput): Plan {
   if (!input.stream) return jsonAnswer(input.wire, 200, input.wire.json(input.call));
-  return streamAnswer(input.wire, fullStream(input));
+  return streamAnswer(input.wire, fullStream(input), 'end', input.call.jsonArray);
 }
 
 function failure(wire: NativeWire, error: NativeError, headers: Headers = {}, extras?: ErrorExtras): Plan {
@@ -233,7 +235,7 @@ function failure(wire: NativeWire, error: NativeError, headers: Headers = {}, ex
 function midStream(input: NativeInput, kind: MidStreamKind): Plan {
   const { wire, call } = input;
   const pieces = [...wire.opening(call), ...wire.content(call, MID_STREAM_CHUNKS)];
-  return streamAnswer(wire, [...pieces, wire.streamError(call, wire.midStream[kind])]);
+  return streamAnswer(wire, [...pieces, wire.streamError(call, wire.midStream[kind])], 'end', call.jsonArray);
 }
 
 /** Half of the answer: the opening and the first half of the content pieces, or half the JSON text. */
@@ -241,7 +243,7 @@ function half(input: NativeInput, ending: Ending): Plan {
   const { wire, call } = input;
   if (input.stream) {
     const count = Math.ceil(call.texts.length / 2);
-    return streamAnswer(wire, [...wire.opening(call), ...wire.content(call, count)], ending);
+    return streamAnswer(wire, [...wire.opening(call), ...wire.content(call, count)], ending, call.jsonArray);
   }
   const json = JSON.stringify(wire.json(call));
   return { ...jsonAnswer(wire, 200, null), pieces: [json.slice(0, json.length >> 1)], chunked: true, ending };

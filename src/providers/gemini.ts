@@ -6,7 +6,7 @@
  * is the Gemini API (`gcp.gemini`). Responses carry `candidates[].finishReason` and `usageMetadata`.
  */
 import { decodeSegment } from './openai.ts';
-import type { GenAiResponse, Route, WireFormat } from './types.ts';
+import type { GenAiResponse, JsonObject, Route, WireFormat } from './types.ts';
 import { isObject, parseJsonObject, stringOf, tokenCount } from './types.ts';
 
 const MODELS = '/models/';
@@ -19,6 +19,28 @@ const OPERATION_BY_METHOD: Readonly<Record<string, string>> = {
   batchEmbedContents: 'embeddings',
   countTokens: 'count_tokens',
 };
+
+/**
+ * `streamGenerateContent` without `alt=sse` answers one JSON array of chunks (`application/json`):
+ * the last chunk carries the finish reason and the full usage; id and model are the first's.
+ */
+function lastOfArray(body: string): JsonObject | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) return undefined;
+  const first = parsed[0];
+  const last = parsed[parsed.length - 1];
+  if (!isObject(first) || !isObject(last)) return undefined;
+  return {
+    ...last,
+    responseId: first.responseId ?? last.responseId,
+    modelVersion: first.modelVersion ?? last.modelVersion,
+  };
+}
 
 export const gemini: WireFormat = {
   name: 'gemini',
@@ -41,7 +63,7 @@ export const gemini: WireFormat = {
   },
   streamsByDefault: false,
   parseResponse(body: string, captureContent: boolean): GenAiResponse | undefined {
-    const response = parseJsonObject(body);
+    const response = parseJsonObject(body) ?? lastOfArray(body);
     if (!response) return undefined;
     const finishReasons: string[] = [];
     const candidates = Array.isArray(response.candidates) ? response.candidates : [];

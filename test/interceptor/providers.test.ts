@@ -298,3 +298,24 @@ describe('the providerName option', () => {
     }
   });
 });
+
+describe('Gemini streamGenerateContent without alt=sse', () => {
+  it('a JSON array streamed as application/json: complete, with finish reason and usage, not an error', async () => {
+    const response = await fetch(`${gateway.url}/v1beta/models/gemini-2.0-flash:streamGenerateContent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': 'AIzaTestKey000000000000' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] }),
+      dispatcher: traced,
+    } as RequestInit);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    const chunks = (await response.json()) as Array<{ usageMetadata?: { candidatesTokenCount?: number } }>;
+    const { operation: op } = await operation();
+    expect(op.status.code).toBe(SpanStatusCode.UNSET);
+    expect(op.attributes['error.type']).toBeUndefined();
+    expect(op.attributes).toMatchObject({
+      'gen_ai.request.stream': true,
+      'gen_ai.response.finish_reasons': ['STOP'],
+      'gen_ai.usage.output_tokens': chunks.at(-1)?.usageMetadata?.candidatesTokenCount,
+    });
+  });
+});

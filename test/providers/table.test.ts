@@ -224,3 +224,30 @@ describe('non-streaming responses, per wire format', () => {
     });
   });
 });
+
+describe('Gemini streamGenerateContent without alt=sse: one JSON array', () => {
+  it('reads the last chunk for finish reason and usage, the first for id and model', () => {
+    const body = JSON.stringify([
+      {
+        candidates: [{ content: { parts: [{ text: 'Hel' }] } }],
+        modelVersion: 'gemini-2.0-flash',
+        responseId: 'r1',
+        usageMetadata: { promptTokenCount: 3 },
+      },
+      {
+        candidates: [{ content: { parts: [{ text: 'lo' }] }, finishReason: 'STOP' }],
+        usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 2 },
+      },
+    ]);
+    expect(gemini.parseResponse(body, false)).toEqual({
+      id: 'r1',
+      model: 'gemini-2.0-flash',
+      finishReasons: ['STOP'],
+      inputTokens: 3,
+      outputTokens: 2,
+      outputMessages: undefined,
+    });
+    expect(gemini.parseResponse('[]', false)).toBeUndefined();
+    expect(gemini.parseResponse('[1]', false)).toBeUndefined();
+  });
+});
