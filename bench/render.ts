@@ -1,5 +1,5 @@
 /**
- * Renders bench/results.json (or the file given) as the Markdown that docs/bench.md and the README
+ * Renders bench/results.json (or the file given) as the Markdown that docs/bench.md
  * quote: the headline (peer and ours against bare undici), one full table per workload, the
  * in-memory hot path with its building-block rows, and the run's facts (machine, load, duration,
  * whether every variant recorded). Run: `npx node bench/render.ts [results.json]`.

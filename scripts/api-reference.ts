@@ -37,8 +37,22 @@ function program(): ts.Program {
   return ts.createProgram([ENTRY], { ...parsed.options, noEmit: true });
 }
 
-/** Documentation text of a symbol: its TSDoc summary, on one line, `{@link X}` as `X`. */
+/**
+ * Documentation text of a symbol: its TSDoc summary, on one line, `{@link X}` as `X`. A file's
+ * header comment directly above its first export is the file's, not that export's: skipped.
+ */
 function docOf(symbol: ts.Symbol, checker: ts.TypeChecker): string {
+  const declaration = symbol.declarations?.[0];
+  if (declaration) {
+    const statement = ts.isVariableDeclaration(declaration) ? declaration.parent.parent : declaration;
+    const file = statement.getSourceFile();
+    if (file.statements[0] === statement) {
+      const docs = (ts.getLeadingCommentRanges(file.text, statement.pos) ?? []).filter((range) =>
+        file.text.startsWith('/**', range.pos),
+      );
+      if (docs.at(-1)?.pos === 0) return '';
+    }
+  }
   return ts.displayPartsToString(symbol.getDocumentationComment(checker)).replace(/\s+/g, ' ').trim();
 }
 

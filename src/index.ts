@@ -12,6 +12,7 @@ export {
   installFetchTelemetry,
   type TelemetryDispatcherOptions,
 } from './dispatcher/dispatcher.ts';
+export type { InferredRetryOptions } from './inferred-retries/inferred-retries.ts';
 export { telemetryInterceptor } from './interceptor/telemetry-interceptor.ts';
 export { InvalidOptionError, type TelemetryOptions } from './options/options.ts';
 export {

@@ -118,7 +118,7 @@ function tableRows(descriptions: Record<string, string>): string[] {
   return Object.entries(descriptions).map(([name, text]) => `| \`${name}\` | ${text} |`);
 }
 
-/** Markdown table of the scenarios, for `--help` and the README. */
+/** Markdown table of the scenarios, for `--help` and docs/gateway.md. */
 export const SCENARIO_DESCRIPTIONS: string = [
   '| scenario | response |',
   '|---|---|',

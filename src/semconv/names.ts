@@ -1,7 +1,7 @@
 /**
  * Every telemetry name this package emits: span names' parts, attribute keys, event names, metric
  * instruments and well-known values. The contract is ../shared/TELEMETRY.md (mirrored in the
- * README's tables, which test/semconv/names.test.ts checks against these constants).
+ * docs/telemetry.md tables, which test/semconv/names.test.ts checks against these constants).
  *
  * HTTP and GenAI names follow the OpenTelemetry semantic conventions; `llm.*` names are ours.
  * Defined here rather than imported from @opentelemetry/semantic-conventions so the run-time
