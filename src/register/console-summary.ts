@@ -1,9 +1,11 @@
 /**
  * The embedded default when no collector is configured: a SpanProcessor that prints one compact
  * line per finished LLM operation span of this package, e.g.
- * `llm-otel chat gpt-4o-mini 503 error=503 attempts=3 x-request-id=req_7 1.23s`.
- * Only the operation name, model, status, error.type, attempt count, x-request-id and duration
- * are printed: never URLs, headers, messages or content.
+ * `llm-otel chat gpt-4o-mini 503 error=503 attempts=3 x-request-id=req_7 1.23s`, with
+ * `cost=$0.000415` before the duration when the call's cost is known (`cost=~$...` when it was
+ * computed from the price table rather than reported by the provider).
+ * Only the operation name, model, status, error.type, attempt count, x-request-id, cost and
+ * duration are printed: never URLs, headers, messages or content.
  */
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -15,6 +17,9 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_LLM_ABORTED,
   ATTR_LLM_RETRY_ATTEMPTS,
+  ATTR_LLM_USAGE_COST,
+  ATTR_LLM_USAGE_COST_SOURCE,
+  COST_SOURCE_PRICE_TABLE,
 } from '../semconv/names.ts';
 import { INSTRUMENTATION_NAME } from '../version.ts';
 
@@ -48,6 +53,18 @@ export function durationSeconds(span: ReadableSpan): number {
   return span.duration[0] + span.duration[1] / 1e9;
 }
 
+/**
+ * `cost=$0.000415` (three significant digits, at least cents, never an exponent), `cost=~$...`
+ * for a price-table estimate; undefined when the span has no cost.
+ */
+export function costToken(span: ReadableSpan): string | undefined {
+  const usd = span.attributes[ATTR_LLM_USAGE_COST];
+  if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0) return undefined;
+  const decimals = usd === 0 ? 2 : Math.min(12, Math.max(2, 2 - Math.floor(Math.log10(usd))));
+  const estimate = span.attributes[ATTR_LLM_USAGE_COST_SOURCE] === COST_SOURCE_PRICE_TABLE ? '~' : '';
+  return `cost=${estimate}$${usd.toFixed(decimals)}`;
+}
+
 /** The summary line of an LLM operation span (see the header comment), without a newline. */
 export function summaryLine(span: ReadableSpan): string {
   const attributes = span.attributes;
@@ -59,6 +76,8 @@ export function summaryLine(span: ReadableSpan): string {
   const requestId = attributes[ATTR_X_REQUEST_ID];
   const firstId = Array.isArray(requestId) ? requestId[0] : requestId;
   if (firstId !== undefined && firstId !== null) parts.push(`x-request-id=${token(firstId)}`);
+  const cost = costToken(span);
+  if (cost !== undefined) parts.push(cost);
   parts.push(`${durationSeconds(span).toFixed(2)}s`);
   return parts.join(' ');
 }
