@@ -35,6 +35,8 @@ describe('countPlainEvents', () => {
   it.each([
     ['a partial event', chunk('a').slice(0, -1)],
     ['a single line end', 'data: a\n'],
+    ['a keep-alive comment cut after its colon', `${chunk('a')}:`],
+    ['the next event cut after one byte', `${chunk('a')}d`],
     ['an event ending in one line end', 'data: a\n\ndata: b\n'],
     ['an empty chunk', ''],
     ['one byte', '\n'],
