@@ -20,6 +20,7 @@ import { describeHttpError } from '../errors/error-body.ts';
 import { codeShaped } from '../errors/error-code.ts';
 import { errorTypeOf, isUserAbort } from '../errors/error-type.ts';
 import { isRetryableNetworkError, isRetryableStreamError } from '../errors/policy.ts';
+import { EventStreamObserver } from '../eventstream/event-stream-observer.ts';
 import { parseGenAiResponse } from '../genai/response.ts';
 import { NdjsonObserver } from '../ndjson/ndjson-observer.ts';
 import { queryCredentials } from '../redact/credentials.ts';
@@ -76,6 +77,8 @@ export class Attempt {
   #stream: ResponseStreamObserver | undefined;
   #decoder: StreamDecoder | undefined;
   #bodyBytes = 0;
+  /** An error code named by a response header (Bedrock's `x-amzn-errortype`), used when the body names none. */
+  #headerErrorType: string | undefined;
   /** The request's exact secrets (headers), stripped from every message; query keys added lazily. */
   readonly #headerCredentials: readonly string[];
   #credentials: readonly string[] | undefined;
@@ -123,6 +126,9 @@ export class Attempt {
     const options = this.#runtime.options;
     if (statusCode >= 400) {
       this.#errorBody = new BoundedCopy(options.maxErrorBodyBytes);
+      // AWS names the error in a header (`ThrottlingException:http://internal.amazon.com/...`).
+      const amazonType = headerValue(headers['x-amzn-errortype']);
+      if (amazonType !== undefined) this.#headerErrorType = codeShaped(amazonType.split(':', 1)[0]);
       return;
     }
     const contentType = headerValue(headers['content-type']) ?? '';
@@ -131,6 +137,9 @@ export class Attempt {
     } else if (contentType.includes('ndjson')) {
       // Ollama's streams; any other NDJSON is not ours to read.
       if (this.#operation.operationName) this.#startStream(NdjsonObserver);
+    } else if (contentType.includes('vnd.amazon.eventstream')) {
+      // Bedrock's streams (converse-stream, invoke-with-response-stream).
+      if (this.#operation.operationName) this.#startStream(EventStreamObserver);
     } else if (
       (this.#operation.operationName || this.#operation.task?.wantsJsonBody) &&
       contentType.includes('json')
@@ -248,7 +257,7 @@ export class Attempt {
     if (this.#isLlmStream()) this.#truncated(outcome.errorType);
   }
 
-  #startStream(Observer: typeof StreamObserver | typeof NdjsonObserver): void {
+  #startStream(Observer: typeof StreamObserver | typeof NdjsonObserver | typeof EventStreamObserver): void {
     const stream = new Observer({
       onError: (error) => this.#guarded('stream_error', () => this.#streamError(error)),
       now: () => performance.now(),
@@ -387,7 +396,9 @@ export class Attempt {
       maxMessageLength: MAX_MESSAGE_LENGTH,
       credentials: this.#requestCredentials(),
     });
-    outcome.errorType = description.errorType;
+    const bodyNamedNoCode = description.errorType === String(status);
+    outcome.errorType =
+      bodyNamedNoCode && this.#headerErrorType !== undefined ? this.#headerErrorType : description.errorType;
     outcome.errorMessage = description.message;
     outcome.phase = ERROR_PHASE_IMMEDIATE;
     outcome.retryable = description.retryable;

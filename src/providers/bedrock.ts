@@ -2,8 +2,7 @@
  * AWS Bedrock Runtime: `/model/{modelId}/converse`, `converse-stream`, `invoke` and
  * `invoke-with-response-stream`; the (percent-encoded) model id comes from the path. Converse
  * responses carry `stopReason` and `usage.inputTokens/outputTokens`. The streaming routes answer in
- * `application/vnd.amazon.eventstream` framing, which is not decoded: such a call records its
- * status, duration and errors, not its usage or stop reason.
+ * `application/vnd.amazon.eventstream` framing, read by src/eventstream/.
  */
 import { decodeSegment } from './openai.ts';
 import type { GenAiResponse, Route, WireFormat } from './types.ts';

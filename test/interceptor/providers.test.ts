@@ -319,3 +319,66 @@ describe('Gemini streamGenerateContent without alt=sse', () => {
     });
   });
 });
+
+describe('Bedrock converse-stream through fetch (application/vnd.amazon.eventstream)', () => {
+  async function converseStream(scenario: string): Promise<number> {
+    const response = await fetch(
+      `${gateway.url}/model/${encodeURIComponent('anthropic.claude-3-5-haiku-20241022-v1:0')}/converse-stream`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-mock-scenario': scenario },
+        body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'Hi' }] }] }),
+        dispatcher: traced,
+      } as RequestInit,
+    );
+    return (await response.arrayBuffer()).byteLength;
+  }
+
+  it('model from the path, aws.bedrock, stop reason and usage from the event stream', async () => {
+    expect(await converseStream('ok')).toBeGreaterThan(0);
+    const { operation: op, attempt } = await operation();
+    expect(op.name).toBe('chat anthropic.claude-3-5-haiku-20241022-v1:0');
+    expect(op.status.code).toBe(SpanStatusCode.UNSET);
+    expect(attempt.events).toEqual([]);
+    expect(op.attributes).toMatchObject({
+      'gen_ai.provider.name': 'aws.bedrock',
+      'gen_ai.request.stream': true,
+      'gen_ai.response.finish_reasons': ['end_turn'],
+    });
+    expect(op.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
+    expect(op.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+  });
+
+  it('an exception message mid-stream: ERROR, the exception type as error.type', async () => {
+    await converseStream('mid-stream-rate_limit');
+    const { operation: op, attempt } = await operation();
+    for (const span of [op, attempt]) {
+      expect(span.status.code).toBe(SpanStatusCode.ERROR);
+      expect(span.attributes).toMatchObject({
+        'error.type': 'throttlingException',
+        'llm.error.phase': 'mid_stream',
+      });
+    }
+  });
+});
+
+describe('Bedrock HTTP errors', () => {
+  it('the x-amzn-errortype header names the error when the body does not', async () => {
+    const response = await fetch(`${gateway.url}/model/amazon.nova-lite-v1:0/converse`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mock-scenario': '429' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'Hi' }] }] }),
+      dispatcher: traced,
+    } as RequestInit);
+    expect(response.status).toBe(429);
+    expect(response.headers.get('x-amzn-errortype')).toMatch(/^ThrottlingException/);
+    await response.arrayBuffer();
+    const { operation: op } = await operation();
+    expect(op.attributes).toMatchObject({
+      'error.type': 'ThrottlingException',
+      'http.response.status_code': 429,
+      'gen_ai.provider.name': 'aws.bedrock',
+    });
+    expect(op.attributes['http.response.header.x-amzn-requestid']).toHaveLength(1);
+  });
+});
