@@ -135,6 +135,8 @@ describe('SseParser: the event-stream rules', () => {
   it('reads the bytes of an incomplete BOM as text', () => {
     expect(parse([0xef, 0xbb], ':\ndata: a\n\n')).toEqual([ev('a')]);
     expect(parse([0xef, 0xbb, 0x0a], 'data: a\n\n')).toEqual([ev('a')]);
+    // Kept as text, the two bytes make the first line's field name unknown.
+    expect(parse([0xef, 0xbb], 'data: a\n\ndata: b\n\n')).toEqual([ev('b')]);
   });
 
   it('decodes characters split across chunks', () => {
@@ -202,8 +204,11 @@ describe('SseParser: the event-stream rules', () => {
       [],
     );
     expect(
-      parse('data: a\nfvent: x\newent: x\neveot: x\nevena: x\nxata: 1\ndxta: 1\ndaxa: 1\ndatx: 1\n\n'),
+      parse(
+        'data: a\nfvent: x\newent: x\nevant: x\neveot: x\nevena: x\nxata: 1\ndxta: 1\ndaxa: 1\ndatx: 1\n\n',
+      ),
     ).toEqual([ev('a')]);
+    expect(parse('xd: 1\nie: 2\ndata: a\n\n')).toEqual([ev('a')]);
   });
 
   it('keeps a value of only a colon or a space', () => {
@@ -274,6 +279,23 @@ describe('SseParser: memory held', () => {
     const small = new SseParser({ onEvent: () => {}, maxLineBytes: 100 });
     small.feed(Buffer.from('data: partial'));
     expect(small.retainedBytes).toBe(100);
+  });
+
+  it('keeps a buffer that fits the completed line exactly', () => {
+    const parser = new SseParser({ onEvent: () => {} });
+    parser.feed(Buffer.from(`data: ${'x'.repeat(250)}`));
+    expect(parser.retainedBytes).toBe(256);
+    parser.feed(Buffer.from('\n\n'));
+    expect(parser.retainedBytes).toBe(256);
+  });
+
+  it('keeps the held bytes when the buffer grows', () => {
+    const events: SseEvent[] = [];
+    const parser = new SseParser({ onEvent: (event) => events.push(event) });
+    parser.feed(Buffer.from(`data: ${'x'.repeat(250)}`));
+    parser.feed(Buffer.from('y'.repeat(10)));
+    parser.feed(Buffer.from('z\n\n'));
+    expect(events).toEqual([ev(`${'x'.repeat(250)}${'y'.repeat(10)}z`)]);
   });
 
   it('grows by doubling, keeps a buffer up to 64 KiB for the next line and releases a larger one', () => {
