@@ -90,17 +90,22 @@ function firstRequestId(
 const NUMERIC = /^[0-9]+$/;
 
 /**
- * The error's code: `code`, except that Gemini's `{"error":{"code":429,"status":"RESOURCE_EXHAUSTED"}}`
- * repeats the HTTP status in `code` and names the error in `status`, which wins over a numeric code;
- * then `type` (OpenAI's `"code": null`, CheapAI, Anthropic). Only code-shaped values count.
+ * The error's code: a textual `code` (OpenAI's `context_length_exceeded`); else, nested, a textual
+ * `status` (Gemini's `{"error":{"code":429,"status":"RESOURCE_EXHAUSTED"}}` repeats the HTTP status
+ * in `code`); else a textual `type` (Anthropic, CheapAI, OpenAI's `"code": null`, LiteLLM's
+ * `throttling_error` beside `"code":"429"`, Mistral's `invalid_model` beside `"code":"1500"`); else a
+ * numeric `code` (Cline's `401`). Only code-shaped values count.
  */
 function codeOf(source: JsonObject, nested: boolean): string | undefined {
   const code = codeShaped(source.code);
-  if (nested && (code === undefined || NUMERIC.test(code)) && typeof source.status === 'string') {
+  if (code !== undefined && !NUMERIC.test(code)) return code;
+  if (nested && typeof source.status === 'string') {
     const status = codeShaped(source.status);
     if (status !== undefined && !NUMERIC.test(status) && status.toLowerCase() !== 'error') return status;
   }
-  return code ?? codeShaped(source.type === 'error' ? undefined : source.type);
+  const type = codeShaped(source.type === 'error' ? undefined : source.type);
+  if (type !== undefined && !NUMERIC.test(type)) return type;
+  return code;
 }
 
 /** A provider error whose message is still raw: each caller redacts it once, to its own length. */

@@ -501,3 +501,34 @@ describe('describeHttpError: Gemini names the error in status', () => {
     expect(describeHttpError({ status: 429, body: JSON.stringify(body) }).errorType).toBe(errorType);
   });
 });
+
+describe('a textual type wins over a numeric code', () => {
+  it.each([
+    [
+      'LiteLLM proxy',
+      429,
+      '{"error":{"message":"litellm.RateLimitError: RateLimitError: OpenAIException - Rate limit","type":"throttling_error","param":null,"code":"429"}}',
+      'throttling_error',
+    ],
+    [
+      'Mistral',
+      422,
+      '{"object":"error","message":"Invalid model: mistral-huge","type":"invalid_model","param":null,"code":"1500"}',
+      'invalid_model',
+    ],
+    [
+      'Cline (a number only)',
+      402,
+      '{"error":{"code":402,"message":"Insufficient credits","metadata":{}}}',
+      '402',
+    ],
+    [
+      'OpenAI (a textual code beats the type)',
+      400,
+      '{"error":{"message":"too long","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}',
+      'context_length_exceeded',
+    ],
+  ])('%s', (_name, status, body, errorType) => {
+    expect(describeHttpError({ status, body }).errorType).toBe(errorType);
+  });
+});
