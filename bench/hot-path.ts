@@ -15,10 +15,10 @@
  * to run only the cases whose name contains that text). Profile it with
  * `npx node --cpu-prof --cpu-prof-dir=/tmp/prof bench/hot-path.ts`, then bench/profile-summary.ts.
  */
-import { existsSync } from 'node:fs';
 import { Dispatcher } from 'undici';
 import { requestBody, STORM_ERRORS, streamFrames } from './payloads.ts';
 import { benchProviderLookup } from './provider-lookup.ts';
+import { benchRedaction } from './redaction.ts';
 import { quantile } from './stats.ts';
 import { countMetricPoints, createSdk, installOtelGlobals, ours } from './variants.ts';
 
@@ -229,24 +229,9 @@ async function runCase(test: Case, rounds: number): Promise<HotPathCase> {
   };
 }
 
-type RedactionBench = () => Promise<{ name: string; mbPerSecond: number }[]>;
-
-/**
- * Redaction throughput from bench/redaction.ts (written alongside, issue 16). Loaded by path
- * while that file does not exist yet; once it does, this becomes a static import.
- */
-async function redactionRows(notes: string[]): Promise<RateRow[]> {
-  const url = new URL('./redaction.ts', import.meta.url);
-  if (!existsSync(url)) {
-    notes.push('redaction: bench/redaction.ts does not exist yet');
-    return [];
-  }
-  const loaded = (await import(url.href)) as { benchRedaction?: RedactionBench };
-  if (typeof loaded.benchRedaction !== 'function') {
-    notes.push('redaction: bench/redaction.ts does not export benchRedaction() yet');
-    return [];
-  }
-  const rows = await loaded.benchRedaction();
+/** Redaction throughput from bench/redaction.ts (MB/s on ordinary and adversarial text). */
+async function redactionRows(): Promise<RateRow[]> {
+  const rows = await benchRedaction();
   return rows.map((row) => ({ group: 'redaction', name: row.name, value: row.mbPerSecond, unit: 'MB/s' }));
 }
 
@@ -286,7 +271,7 @@ export async function runHotPath({ quick, only }: HotPathOptions): Promise<HotPa
     results.push(result);
   }
   const notes: string[] = [];
-  const rates = [...(await redactionRows(notes)), ...(await providerLookupRows(notes))];
+  const rates = [...(await redactionRows()), ...(await providerLookupRows(notes))];
   return { rounds, cases: results, rates, notes };
 }
 

@@ -124,14 +124,20 @@ function openingBrace(text: string): number {
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-/** The index just past the string starting at `at` (a quote), or -1 when it never ends. */
+/**
+ * The index just past the string starting at `at` (a quote), or -1 when it never ends. Jumps from
+ * quote to quote with `indexOf` (native speed over long prompts); a quote is escaped when an odd
+ * run of backslashes precedes it. Each backward count stops at the previous quote: linear.
+ */
 function stringEnd(text: string, at: number): number {
-  for (let i = at + 1; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch === BACKSLASH) i++;
-    else if (ch === QUOTE) return i + 1;
+  for (let from = at + 1; ; ) {
+    const quote = text.indexOf('"', from);
+    if (quote === -1) return -1;
+    let before = quote - 1;
+    while (text.charCodeAt(before) === BACKSLASH) before--;
+    if ((quote - 1 - before) % 2 === 0) return quote + 1;
+    from = quote + 1;
   }
-  return -1;
 }
 
 function skipSpace(text: string, from: number): number {
@@ -165,19 +171,20 @@ function valueEnd(text: string, at: number): number {
     }
     return i === at ? -1 : i;
   }
+  // An object or array: strings are skipped whole; brackets are counted only between them.
   let depth = 0;
-  for (let i = at; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch === QUOTE) {
-      i = stringEnd(text, i) - 1;
-      if (i < 0) return -1;
-    } else if (ch === 0x7b || ch === 0x5b) depth++;
-    else if (ch === 0x7d || ch === 0x5d) {
-      depth--;
-      if (depth === 0) return i + 1;
+  for (let i = at; ; ) {
+    const quote = text.indexOf('"', i);
+    const stop = quote === -1 ? text.length : quote;
+    for (; i < stop; i++) {
+      const ch = text.charCodeAt(i);
+      if (ch === 0x7b || ch === 0x5b) depth++;
+      else if ((ch === 0x7d || ch === 0x5d) && --depth === 0) return i + 1;
     }
+    if (quote === -1) return -1;
+    i = stringEnd(text, quote);
+    if (i === -1) return -1;
   }
-  return -1;
 }
 
 /**
