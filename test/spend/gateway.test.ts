@@ -29,11 +29,11 @@ async function call(
     headers: { 'content-type': 'application/json', 'x-mock-scenario': scenario },
     body: JSON.stringify(body),
   });
-  return {
-    status: response.status,
-    headers: Object.fromEntries(response.headers),
-    text: await response.text(),
-  };
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  return { status: response.status, headers, text: await response.text() };
 }
 
 const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
