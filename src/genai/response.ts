@@ -11,6 +11,8 @@ export interface GenAiResponse {
   readonly inputTokens: number | undefined;
   readonly outputTokens: number | undefined;
   readonly outputMessages: string | undefined;
+  /** The usage object as sent (provider-reported cost, cached input tokens: src/spend/). */
+  readonly usage?: unknown;
 }
 
 export function parseGenAiResponse(body: string, captureContent: boolean): GenAiResponse | undefined {
@@ -39,6 +41,7 @@ export function parseGenAiResponse(body: string, captureContent: boolean): GenAi
     finishReasons,
     inputTokens: tokenCount(usage?.prompt_tokens ?? usage?.input_tokens),
     outputTokens: tokenCount(usage?.completion_tokens ?? usage?.output_tokens),
+    usage,
     outputMessages: captureContent ? outputContent(record, choices) : undefined,
   };
 }

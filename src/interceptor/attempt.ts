@@ -48,6 +48,8 @@ import {
   EVENT_LLM_STREAM_ERROR,
   EVENT_LLM_STREAM_TRUNCATED,
 } from '../semconv/names.ts';
+import { headerCost } from '../spend/provider-cost.ts';
+import { type RateLimitReading, rateLimits } from '../spend/rate-limits.ts';
 import {
   type ResponseStreamObserver,
   STREAM_ERROR_CODE_UNSPECIFIED,
@@ -77,6 +79,8 @@ export class Attempt {
   #stream: ResponseStreamObserver | undefined;
   #decoder: StreamDecoder | undefined;
   #bodyBytes = 0;
+  /** Rate-limit headroom the response headers reported (recorded when the attempt ends). */
+  #rateLimits: RateLimitReading[] | undefined;
   /** An error code named by a response header (Bedrock's `x-amzn-errortype`), used when the body names none. */
   #headerErrorType: string | undefined;
   /** The request's exact secrets (headers), stripped from every message; query keys added lazily. */
@@ -121,6 +125,7 @@ export class Attempt {
     this.#protocolVersion =
       statusMessage === '' && this.#operation.target.url.protocol === 'https:' ? '2' : '1.1';
     outcome.headerAttributes = this.#headerAttributes(headers);
+    if (this.#operation.operationName) this.#readSpendHeaders(headers);
     const encoding = headerValue(headers['content-encoding']);
     this.#contentEncoding = encoding === undefined || encoding === 'identity' ? undefined : encoding;
     const options = this.#runtime.options;
@@ -407,6 +412,26 @@ export class Attempt {
     outcome.errorProviderRequestId = description.providerRequestId;
   }
 
+  /** Spend and headroom the response headers report (src/spend/): a gateway's cost, rate limits. */
+  #readSpendHeaders(headers: ResponseHeaders): void {
+    this.#outcome.headerCostUsd = headerCost(headers);
+    const readings = rateLimits(headers);
+    if (readings.length > 0) this.#rateLimits = readings;
+  }
+
+  /** Headroom gauges, by provider and (capped) model, once per response that reported them. */
+  #recordRateLimits(): void {
+    const readings = this.#rateLimits;
+    if (readings === undefined) return;
+    const operation = this.#operation;
+    const attributes: Attributes = {
+      [ATTR_GEN_AI_PROVIDER_NAME]: operation.providerName ?? operation.target.serverAddress,
+    };
+    const model = this.#runtime.models.metricValue(operation.model);
+    if (model !== undefined) attributes[ATTR_GEN_AI_REQUEST_MODEL] = model;
+    for (const reading of readings) this.#runtime.metrics.rateLimit(reading, attributes);
+  }
+
   /** An LLM stream by its route or by its events (see StreamObserver.isLlmStream). */
   #isLlmStream(): boolean {
     const stream = this.#stream;
@@ -452,6 +477,7 @@ export class Attempt {
       finishReasons: stream.finishReasons,
       inputTokens: stream.inputTokens,
       outputTokens: stream.outputTokens,
+      usage: stream.usage,
     };
     if (stream.firstChunkAt !== undefined) {
       outcome.firstChunkSeconds = (stream.firstChunkAt - this.#operation.startedAt) / 1000;
@@ -485,6 +511,7 @@ export class Attempt {
         });
       }
       this.#recordDuration();
+      this.#recordRateLimits();
     } catch (error) {
       this.#runtime.failed('attempt_end', error);
     } finally {

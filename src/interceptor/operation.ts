@@ -30,13 +30,18 @@ import {
   ATTR_LLM_RETRY_REASON,
   ATTR_LLM_RETRY_SKIPPED,
   ATTR_LLM_RETRY_SOURCE,
+  ATTR_LLM_USAGE_COST,
+  ATTR_LLM_USAGE_COST_SOURCE,
   ATTR_SERVER_ADDRESS,
+  COST_SOURCE_PROVIDER,
   EVENT_LLM_RETRY,
   RETRY_SOURCE_INFERRED,
   RETRY_SOURCE_SDK,
   TOKEN_TYPE_INPUT,
   TOKEN_TYPE_OUTPUT,
 } from '../semconv/names.ts';
+import { cachedInputTokens, priceTableCost } from '../spend/price-table.ts';
+import { type Cost, usageCost } from '../spend/provider-cost.ts';
 import type { TaskRequest } from '../tasks/task-tracker.ts';
 import type { OperationListener, OperationState, RetryAnnouncement } from './operation-state.ts';
 import { type AttemptOutcome, outcomeAttributes } from './outcome.ts';
@@ -243,6 +248,22 @@ export class Operation implements OperationListener {
     }
   }
 
+  /**
+   * The call's cost (src/spend/): what the provider reported (`usage.cost`, `cost_in_usd_ticks`, a
+   * gateway's `x-litellm-response-cost` header), else the user's price table applied to the tokens;
+   * none when neither knows. Never a built-in price list.
+   */
+  #costOf(outcome: AttemptOutcome): Cost | undefined {
+    const response = outcome.response;
+    const reported = usageCost(response?.usage) ?? outcome.headerCostUsd;
+    if (reported !== undefined) return { usd: reported, source: COST_SOURCE_PROVIDER };
+    return priceTableCost(this.#runtime.options.prices, [response?.model, this.model], {
+      inputTokens: response?.inputTokens,
+      outputTokens: response?.outputTokens,
+      cachedInputTokens: cachedInputTokens(response?.usage),
+    });
+  }
+
   /** A failure the SDK may resend on its own: remembered so that its resend can be linked. */
   #rememberFailure(reason: string): void {
     const body = this.#body;
@@ -270,6 +291,14 @@ export class Operation implements OperationListener {
     }
     const metrics = this.#runtime.metrics;
     metrics.operationDuration((performance.now() - this.#startedAt) / 1000, attributes);
+    const cost = outcome && this.#costOf(outcome);
+    if (cost) {
+      this.#span.setAttributes({
+        [ATTR_LLM_USAGE_COST]: cost.usd,
+        [ATTR_LLM_USAGE_COST_SOURCE]: cost.source,
+      });
+      metrics.cost(cost.usd, attributes);
+    }
     const response = outcome?.response;
     if (response?.inputTokens !== undefined)
       metrics.tokenUsage(response.inputTokens, TOKEN_TYPE_INPUT, attributes);

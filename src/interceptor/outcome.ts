@@ -35,6 +35,8 @@ export interface ResponseFacts {
   readonly inputTokens?: number | undefined;
   readonly outputTokens?: number | undefined;
   readonly outputMessages?: string | undefined;
+  /** The usage object as sent, for cost and cached tokens (src/spend/). */
+  readonly usage?: unknown;
 }
 
 export interface AttemptOutcome {
@@ -58,6 +60,8 @@ export interface AttemptOutcome {
   linesDropped: number | undefined;
   response: ResponseFacts | undefined;
   firstChunkSeconds: number | undefined;
+  /** The cost a gateway reported in a response header (LiteLLM's `x-litellm-response-cost`), USD. */
+  headerCostUsd: number | undefined;
 }
 
 export function emptyOutcome(): AttemptOutcome {
@@ -78,6 +82,7 @@ export function emptyOutcome(): AttemptOutcome {
     linesDropped: undefined,
     response: undefined,
     firstChunkSeconds: undefined,
+    headerCostUsd: undefined,
   };
 }
 

@@ -8,6 +8,7 @@ import {
   DEFAULT_MAX_TRACKED,
   type InferredRetryOptions,
 } from '../inferred-retries/inferred-retries.ts';
+import { type PriceTable, type ResolvedPriceTable, resolvePriceTable } from '../spend/price-table.ts';
 import type { TaskTrackingOptions } from '../tasks/task-tracker.ts';
 
 export interface TelemetryOptions {
@@ -47,6 +48,12 @@ export interface TelemetryOptions {
    * failure) as `llm.retry.source=inferred`. On by default; `false` turns it off.
    */
   inferRetries?: InferredRetryOptions | boolean;
+  /**
+   * Prices per model, USD per million tokens (`{ 'gpt-4o-mini': { input: 0.15, output: 0.6,
+   * cachedInput: 0.075 } }`), for `llm.usage.cost` when the provider reports no cost itself. There
+   * is no built-in table (docs/spend.md).
+   */
+  prices?: PriceTable;
 }
 
 export interface ResolvedTelemetryOptions {
@@ -67,6 +74,7 @@ export interface ResolvedTelemetryOptions {
   readonly tasks: TelemetryOptions['tasks'];
   /** Undefined when turned off. */
   readonly inferRetries: Required<InferredRetryOptions> | undefined;
+  readonly prices: ResolvedPriceTable | undefined;
 }
 
 /** Response headers always recorded: what a provider's support desk asks for. */
@@ -210,5 +218,6 @@ export function resolveTelemetryOptions(options: TelemetryOptions = {}): Resolve
     onTelemetryError: optionalFunction(options, 'onTelemetryError'),
     tasks: options.tasks,
     inferRetries: resolveInferRetries(options.inferRetries),
+    prices: resolvePriceTable(options.prices),
   };
 }

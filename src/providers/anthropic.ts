@@ -42,6 +42,7 @@ export const anthropic: WireFormat = {
       finishReasons: stopReason === undefined ? [] : [stopReason],
       inputTokens: usage ? anthropicInputTokens(usage) : tokenCount(message.input_tokens),
       outputTokens: usage ? tokenCount(usage.output_tokens) : undefined,
+      usage,
       outputMessages:
         captureContent && message.content !== undefined ? JSON.stringify(message.content) : undefined,
     };

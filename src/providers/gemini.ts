@@ -78,6 +78,7 @@ export const gemini: WireFormat = {
       finishReasons,
       inputTokens: tokenCount(usage?.promptTokenCount ?? response.totalTokens),
       outputTokens: tokenCount(usage?.candidatesTokenCount),
+      usage,
       outputMessages:
         captureContent && candidates.length > 0
           ? JSON.stringify(candidates.map((candidate) => (isObject(candidate) ? candidate.content : null)))

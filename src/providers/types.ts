@@ -12,6 +12,8 @@ export interface GenAiResponse {
   readonly inputTokens: number | undefined;
   readonly outputTokens: number | undefined;
   readonly outputMessages: string | undefined;
+  /** The usage object as sent (provider-reported cost, cached input tokens: src/spend/). */
+  readonly usage?: unknown;
 }
 
 export type WireFormatName = 'openai' | 'anthropic' | 'gemini' | 'ollama' | 'bedrock';

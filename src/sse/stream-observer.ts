@@ -71,6 +71,8 @@ export interface ResponseStreamObserver {
   readonly inputTokens: number | undefined;
   readonly outputTokens: number | undefined;
   readonly firstChunkAt: number | undefined;
+  /** The usage object as sent, when the framing has one (cost, cached tokens). */
+  readonly usage?: unknown;
 }
 
 const DONE = '[DONE]';
@@ -261,6 +263,8 @@ export class StreamObserver {
   #outputTokens: number | undefined;
   #firstChunkAt: number | undefined;
   readonly #finishReasons = new Map<number, string>();
+  /** The usage objects seen, merged (Anthropic splits them over two events): cost and cached tokens. */
+  #usage: JsonObject | undefined;
 
   constructor(options: StreamObserverOptions) {
     this.#onError = options.onError;
@@ -333,6 +337,10 @@ export class StreamObserver {
   /** `now()` at the first data event that carried content (text, tool calls, refusal or reasoning). */
   get firstChunkAt(): number | undefined {
     return this.#firstChunkAt;
+  }
+  /** The stream's usage objects as sent (merged), for provider-reported cost and cached tokens. */
+  get usage(): unknown {
+    return this.#usage;
   }
   get linesDropped(): number {
     return this.#parser.linesDropped;
@@ -573,6 +581,7 @@ export class StreamObserver {
       }
     }
     const usage = chunk.usageMetadata;
+    if (isObject(usage)) this.#usage = this.#usage === undefined ? usage : { ...this.#usage, ...usage };
     if (isObject(usage)) {
       const input = usage.promptTokenCount;
       const output = usage.candidatesTokenCount;
@@ -598,6 +607,7 @@ export class StreamObserver {
    */
   #readUsage(usage: unknown): void {
     if (!isObject(usage)) return;
+    this.#usage = this.#usage === undefined ? usage : { ...this.#usage, ...usage };
     let input = usage.prompt_tokens ?? usage.input_tokens;
     const output = usage.completion_tokens ?? usage.output_tokens;
     if (typeof input === 'number' && Number.isFinite(input)) {

@@ -177,6 +177,7 @@ describe('parseGenAiResponse', () => {
       inputTokens: 9,
       outputTokens: 2,
       outputMessages: undefined,
+      usage: { prompt_tokens: 9, completion_tokens: 2 },
     });
   });
 
@@ -270,6 +271,8 @@ describe('parseGenAiResponse', () => {
       inputTokens: undefined,
       outputTokens: undefined,
       outputMessages: undefined,
+      // The raw usage object goes on only for cost and cached-token reading (src/spend/).
+      usage: { prompt_tokens: '5', completion_tokens: -1 },
     });
     expect(
       parseGenAiResponse('{"usage":{"prompt_tokens":0,"completion_tokens":1e999}}', false),

@@ -138,6 +138,7 @@ describe('non-streaming responses, per wire format', () => {
       inputTokens: 5,
       outputTokens: 1,
       outputMessages: undefined,
+      usage: { prompt_tokens: 5, completion_tokens: 1 },
     });
   });
 
@@ -162,6 +163,12 @@ describe('non-streaming responses, per wire format', () => {
       inputTokens: 1110,
       outputTokens: 3,
       outputMessages: '[{"type":"text","text":"Hello"}]',
+      usage: {
+        input_tokens: 10,
+        cache_creation_input_tokens: 100,
+        cache_read_input_tokens: 1000,
+        output_tokens: 3,
+      },
     });
     expect(anthropic.parseResponse('{"input_tokens":42}', false)?.inputTokens).toBe(42);
     expect(anthropic.parseResponse('[1]', false)).toBeUndefined();
@@ -184,6 +191,7 @@ describe('non-streaming responses, per wire format', () => {
       inputTokens: 7,
       outputTokens: 4,
       outputMessages: undefined,
+      usage: { promptTokenCount: 7, candidatesTokenCount: 4, totalTokenCount: 11 },
     });
     expect(gemini.parseResponse('{"totalTokens":31}', false)?.inputTokens).toBe(31);
   });
@@ -246,6 +254,7 @@ describe('Gemini streamGenerateContent without alt=sse: one JSON array', () => {
       inputTokens: 3,
       outputTokens: 2,
       outputMessages: undefined,
+      usage: { promptTokenCount: 3, candidatesTokenCount: 2 },
     });
     expect(gemini.parseResponse('[]', false)).toBeUndefined();
     expect(gemini.parseResponse('[1]', false)).toBeUndefined();
