@@ -21,9 +21,11 @@ import {
 // Grafana dashboard and the alert section and runbooks of docs/alerts.md. Pure parsing: promtool itself runs in promtool.test.ts.
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** Where each alert's runbook_url points: its runbook's heading in docs/alerts.md. */
+/** Where each alert's runbook_url points: its runbook's heading in docs/alerts.md, or docs/spend.md for spend. */
 const RUNBOOK_BASE =
   'https://github.com/llm-otel-dispatcher/llm-otel-dispatcher/blob/main/docs/alerts.md#runbook-';
+const SPEND_RUNBOOK_BASE =
+  'https://github.com/llm-otel-dispatcher/llm-otel-dispatcher/blob/main/docs/spend.md#runbook-';
 
 interface Rule {
   record?: string;
@@ -56,6 +58,14 @@ const pipelineRules = groups
   .flatMap((group) => group.rules);
 const alerts = rules.filter((rule) => rule.alert !== undefined);
 const alertNames = [...new Set(alerts.map((rule) => rule.alert ?? ''))];
+/** Spend and headroom alerts: their runbooks live in docs/spend.md (its own test keeps them in step). */
+const spendAlertNames = new Set(
+  groups
+    .filter((group) => group.name === 'llm-spend')
+    .flatMap((group) => group.rules.flatMap((rule) => (rule.alert === undefined ? [] : [rule.alert]))),
+);
+const runbookBase = (alert: string | undefined): string =>
+  spendAlertNames.has(alert ?? '') ? SPEND_RUNBOOK_BASE : RUNBOOK_BASE;
 const recorded = new Set(rules.flatMap((rule) => (rule.record === undefined ? [] : [rule.record])));
 const alertTests = (parse(read('collector/prometheus/alerts.test.yml')) as TestFile).tests.flatMap(
   (test) => test.alert_rule_test ?? [],
@@ -128,9 +138,12 @@ describe('collector/prometheus/alerts.yml', () => {
       'LLMMidStreamErrors',
       'LLMSlowFirstChunk',
       'LLMTaskFailures',
+      'LLMSpendOverDailyBudget',
+      'LLMCreditsBurnRate',
+      'LLMRateLimitHeadroomLow',
       'TelemetryPipelineLosingSpans',
     ]);
-    expect(groups.map((group) => group.name)).toEqual(['llm', 'telemetry-pipeline']);
+    expect(groups.map((group) => group.name)).toEqual(['llm', 'llm-spend', 'telemetry-pipeline']);
   });
 
   it('reads only metrics and labels named in src/semconv/names.ts', () => {
@@ -166,8 +179,8 @@ describe('collector/prometheus/alerts.yml', () => {
       ]);
       expect(
         rule.annotations?.runbook_url,
-        `${rule.alert}: runbook_url must name its runbook in docs/alerts.md (moved out of the README)`,
-      ).toBe(`${RUNBOOK_BASE}${rule.alert?.toLowerCase()}`);
+        `${rule.alert}: runbook_url must name its runbook in docs/alerts.md (docs/spend.md for spend)`,
+      ).toBe(`${runbookBase(rule.alert)}${rule.alert?.toLowerCase()}`);
       expect(rule.annotations?.description, rule.alert).toMatch(/\$value/);
     }
   });
@@ -200,7 +213,9 @@ describe('the alert table and runbooks of docs/alerts.md', () => {
   const runbookHeadings = [...doc.matchAll(/^### (Runbook: .+)$/gm)].map((match) => match[1] ?? '');
 
   it('has one runbook per alert, in the order of alerts.yml, at the anchor runbook_url names', () => {
-    expect(runbookHeadings).toEqual(alertNames.map((name) => `Runbook: ${name}`));
+    expect(runbookHeadings).toEqual(
+      alertNames.filter((name) => !spendAlertNames.has(name)).map((name) => `Runbook: ${name}`),
+    );
     for (const heading of runbookHeadings) {
       expect(`${RUNBOOK_BASE.slice(0, -'runbook-'.length)}${githubAnchor(heading)}`).toBe(
         `${RUNBOOK_BASE}${heading.slice('Runbook: '.length).toLowerCase()}`,
