@@ -364,6 +364,11 @@ describe('SseParser: the line bound', () => {
     expect(result).toEqual({ events: [ev('ok')], dropped: [19], linesDropped: 1 });
   });
 
+  it('keeps event data of exactly maxLineBytes', () => {
+    const result = parseChunks([Buffer.from('data:12345\ndata:6789\n\n')], 10);
+    expect(result).toEqual({ events: [ev('12345\n6789')], dropped: [], linesDropped: 0 });
+  });
+
   it('drops a data line that would make the event data exceed the bound', () => {
     const result = parseChunks([Buffer.from('data:123456\ndata:789012\ndata:\n\n')], 12);
     expect(result).toEqual({ events: [ev('123456\n')], dropped: [11], linesDropped: 1 });
