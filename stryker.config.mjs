@@ -19,5 +19,6 @@ export default {
   tempDirName: '.stryker-tmp',
   ignorePatterns: ['dist', 'coverage', '.e2e', 'reports', 'bench/results.json'],
   thresholds: { high: 90, low: 85, break: null },
-  timeoutMS: 3000,
+  timeoutMS: 5000,
+  timeoutFactor: 2,
 };
