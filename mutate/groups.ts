@@ -52,7 +52,7 @@ export const GROUPS: readonly MutationGroup[] = [
   {
     name: 'stream-observer',
     mutate: ['src/sse/stream-observer.ts'],
-    tests: ['test/sse/stream-observer.test.ts'],
+    tests: ['test/sse/stream-observer.test.ts', 'test/sse/stream-formats.test.ts'],
   },
   {
     name: 'providers',

@@ -4,17 +4,10 @@
  * body reads as GenAI attributes. Pure: no I/O, no OpenTelemetry.
  */
 
-/** The response facts every format reduces to (see src/interceptor/outcome.ts). */
-export interface GenAiResponse {
-  readonly id: string | undefined;
-  readonly model: string | undefined;
-  readonly finishReasons: readonly string[];
-  readonly inputTokens: number | undefined;
-  readonly outputTokens: number | undefined;
-  readonly outputMessages: string | undefined;
-  /** The usage object as sent (provider-reported cost, cached input tokens: src/spend/). */
-  readonly usage?: unknown;
-}
+/** The response facts every format reduces to (see src/interceptor/outcome.ts); OpenAI's parser defines it. */
+import type { GenAiResponse } from '../genai/response.ts';
+
+export type { GenAiResponse };
 
 export type WireFormatName = 'openai' | 'anthropic' | 'gemini' | 'ollama' | 'bedrock';
 
