@@ -17,7 +17,7 @@ const calls = Number(process.argv[2] ?? 30);
 const chunk = (delta: object, finish: string | null = null) =>
   `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 const bodies = {
-  done: chunk({ content: 'Hi' }) + chunk({}, 'stop') + 'data: [DONE]\n\n',
+  done: `${chunk({ content: 'Hi' }) + chunk({}, 'stop')}data: [DONE]\n\n`,
   error:
     chunk({ content: 'Hi' }) +
     `data: ${JSON.stringify({ error: { message: 'Upstream failed', type: 'server_error', code: 'server_error' } })}\n\n`,
