@@ -214,10 +214,10 @@ describe('the real library, through the collector role, into the jaeger role', (
         [ATTR_LLM_RETRY_REASON]: '503',
         [ATTR_LLM_RETRY_SOURCE]: RETRY_SOURCE_POLICY,
       });
-      // Full jitter: the n-th resend waits up to baseDelay * 2^(n-1).
+      // Jitter never below the seed's delay: the n-th resend waits [base * 2^(n-1), 2 * base * 2^(n-1)).
       const delay = Number(event.attributes[ATTR_LLM_RETRY_DELAY_MS]);
-      expect(delay).toBeGreaterThanOrEqual(0);
-      expect(delay).toBeLessThanOrEqual(RETRY_BASE_DELAY_MS * 2 ** index);
+      expect(delay).toBeGreaterThanOrEqual(RETRY_BASE_DELAY_MS * 2 ** index);
+      expect(delay).toBeLessThan(2 * RETRY_BASE_DELAY_MS * 2 ** index);
     });
   });
 
