@@ -172,7 +172,8 @@ export class Attempt {
     if (stream.final && !this.#ending) {
       this.#ending = true;
       this.#decoder?.destroy();
-      this.#completeBody();
+      // Guarded: the attempt is settled now, so a throw here must still end the span.
+      this.#guarded('stream_final', () => this.#completeBody());
     }
   }
 
@@ -219,7 +220,7 @@ export class Attempt {
   #applicationStopped(): void {
     const decoder = this.#decoder;
     if (!decoder) {
-      this.#settleStopped();
+      this.#guarded('application_stopped', () => this.#settleStopped());
       return;
     }
     decoder.end().then(

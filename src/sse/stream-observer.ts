@@ -581,7 +581,8 @@ export class StreamObserver {
       }
     }
     const usage = chunk.usageMetadata;
-    if (isObject(usage)) this.#usage = this.#usage === undefined ? usage : { ...this.#usage, ...usage };
+    // Gemini repeats the whole usageMetadata in every chunk: the last one is complete.
+    if (isObject(usage)) this.#usage = usage;
     if (isObject(usage)) {
       const input = usage.promptTokenCount;
       const output = usage.candidatesTokenCount;
