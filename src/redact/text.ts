@@ -187,7 +187,7 @@ export function containsKeyPrefix(text: string): boolean {
 // Opaque tokens: hex and high-entropy base64url runs.
 
 /** Runs starting with these are provider ids (`req_<32 hex>`), useful in messages and not secret. */
-const ID_PREFIXES: readonly string[] = [
+export const ID_PREFIXES: readonly string[] = [
   'req_',
   'req-',
   'request_',
