@@ -46,8 +46,8 @@ export const GROUPS: readonly MutationGroup[] = [
   },
   {
     name: 'error-body',
-    mutate: ['src/errors/error-body.ts'],
-    tests: ['test/errors/error-body.test.ts'],
+    mutate: ['src/errors/error-body.ts', 'src/errors/error-code.ts'],
+    tests: ['test/errors/error-body.test.ts', 'test/errors/error-code.test.ts'],
   },
   {
     name: 'stream-observer',
@@ -63,6 +63,11 @@ export const GROUPS: readonly MutationGroup[] = [
     name: 'ndjson',
     mutate: ['src/ndjson/*.ts'],
     tests: ['test/ndjson/**/*.test.ts'],
+  },
+  {
+    name: 'eventstream',
+    mutate: ['src/eventstream/*.ts'],
+    tests: ['test/eventstream/**/*.test.ts'],
   },
 ];
 
