@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { anthropic } from '../../src/providers/anthropic.ts';
 import { bedrock } from '../../src/providers/bedrock.ts';
 import { gemini } from '../../src/providers/gemini.ts';
@@ -114,6 +114,32 @@ describe('routeOf: one table, most specific format first', () => {
     '',
   ])('%s is not an LLM API call', (path) => {
     expect(routeOf(path)).toBeUndefined();
+  });
+
+  it('answers a path that is not an LLM call the same the second time (cached as none)', () => {
+    expect(routeOf('/v1/not-llm-twice')).toBeUndefined();
+    expect(routeOf('/v1/not-llm-twice')).toBeUndefined();
+    expect(routeOf('/v1/not-llm-twice?x=1')).toBeUndefined();
+  });
+
+  it('the first format that knows a path wins: Gemini and Bedrock before the suffix matchers', () => {
+    // Both end like an OpenAI or Ollama route too.
+    expect(routeOf('/v1beta/models/m:generateContent')?.format.name).toBe('gemini');
+    expect(routeOf('/api/chat/completions')?.format.name).toBe('openai');
+    expect(routeOf('/model/m/invoke')?.format.name).toBe('bedrock');
+  });
+
+  it('caches at most 512 paths: the 513th distinct path empties the cache', async () => {
+    vi.resetModules();
+    const fresh = await import('../../src/providers/table.ts');
+    const first = fresh.routeOf('/v1/chat/completions');
+    for (let n = 1; n <= 511; n++) fresh.routeOf(`/other/${n}`);
+    // 512 paths cached: still the very same route object.
+    expect(fresh.routeOf('/v1/chat/completions')).toBe(first);
+    fresh.routeOf('/other/512');
+    const again = fresh.routeOf('/v1/chat/completions');
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
   });
 
   it('answers the same from its cache', () => {
