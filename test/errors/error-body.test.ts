@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   describeHttpError,
   type HttpErrorDescription,
+  MAX_PARSED_BODY_CHARS,
   parseProviderError,
   readProviderError,
 } from '../../src/errors/error-body.ts';
@@ -530,5 +531,184 @@ describe('a textual type wins over a numeric code', () => {
     ],
   ])('%s', (_name, status, body, errorType) => {
     expect(describeHttpError({ status, body }).errorType).toBe(errorType);
+  });
+});
+
+describe('readProviderError: the value as given', () => {
+  it.each([
+    ['null', null],
+    ['undefined', undefined],
+    ['a string', 'Bad Gateway'],
+    ['a number', 502],
+    ['an array', [{ error: { code: 'x', message: 'm' } }]],
+  ])('%s is not an error object', (_name, value) => {
+    expect(readProviderError(value)).toBeUndefined();
+  });
+
+  it('a code alone is enough; a message alone is enough', () => {
+    expect(readProviderError({ error: { code: 'context_length_exceeded' } })).toEqual({
+      code: 'context_length_exceeded',
+      message: undefined,
+      provider: undefined,
+      providerRequestId: undefined,
+    });
+    expect(readProviderError({ detail: 'Not Found' })?.message).toBe('Not Found');
+  });
+
+  it('trims the message; a blank one gives way to the next spelling', () => {
+    expect(readProviderError({ error: { message: '  Overloaded \n' } })?.message).toBe('Overloaded');
+    expect(readProviderError({ error: { message: '   ' }, message: 'outer' })?.message).toBe('outer');
+    expect(readProviderError({ error: { message: ' ' } })).toBeUndefined();
+  });
+
+  it('labels: numbers become strings, other values are not labels', () => {
+    const read = (request_id: unknown) =>
+      readProviderError({ error: { code: 'x', metadata: { request_id } } })?.providerRequestId;
+    expect(read(42)).toBe('42');
+    expect(read(' r-1 ')).toBe('r-1');
+    expect(read(Number.POSITIVE_INFINITY)).toBeUndefined();
+    expect(read(Number.NaN)).toBeUndefined();
+    expect(read(true)).toBeUndefined();
+    expect(read({ id: 'r' })).toBeUndefined();
+    expect(read(['r'])).toBeUndefined();
+  });
+});
+
+describe('parseProviderError: shapes around the error object', () => {
+  it('"error": null or an array is not the error object; the top level is read instead', () => {
+    for (const error of [null, [], ['x']]) {
+      expect(parseProviderError(JSON.stringify({ error, code: 'bad_gateway', message: 'm' }))).toEqual({
+        code: 'bad_gateway',
+        message: 'm',
+        provider: undefined,
+        providerRequestId: undefined,
+      });
+    }
+  });
+
+  it('a string "error" is the message; the code and metadata beside it are still read', () => {
+    const body = '{"error":"Generation failed","code":"upstream_error","metadata":{"provider_name":"X"}}';
+    expect(parseProviderError(body)).toEqual({
+      code: 'upstream_error',
+      message: 'Generation failed',
+      provider: 'X',
+      providerRequestId: undefined,
+    });
+  });
+
+  it('"metadata": null or an array carries no labels and breaks nothing', () => {
+    for (const metadata of [null, ['Anthropic'], 'Anthropic']) {
+      expect(parseProviderError(JSON.stringify({ error: { code: 'x', message: 'm', metadata } }))).toEqual({
+        code: 'x',
+        message: 'm',
+        provider: undefined,
+        providerRequestId: undefined,
+      });
+    }
+  });
+
+  it('reads the request id from the error object or the top level when metadata has none', () => {
+    expect(parseProviderError('{"error":{"code":"x","request_id":"req-in-error"}}')?.providerRequestId).toBe(
+      'req-in-error',
+    );
+    expect(parseProviderError('{"error":{"code":"x"},"requestId":"req-top"}')?.providerRequestId).toBe(
+      'req-top',
+    );
+    expect(parseProviderError('{"error":{"code":"x","metadata":{"provider":"Groq"}}}')?.provider).toBe(
+      'Groq',
+    );
+  });
+
+  it('leading whitespace before the JSON is fine', () => {
+    expect(parseProviderError(' \n\t{"error":{"code":"x","message":"m"}}')?.code).toBe('x');
+  });
+
+  it('parses a body of exactly MAX_PARSED_BODY_CHARS, not one character more', () => {
+    const head = '{"error":{"code":"too_big","message":"m"},"pad":"';
+    const body = (length: number) => `${head}${'x'.repeat(length - head.length - 2)}"}`;
+    expect(body(MAX_PARSED_BODY_CHARS)).toHaveLength(MAX_PARSED_BODY_CHARS);
+    expect(parseProviderError(body(MAX_PARSED_BODY_CHARS))?.code).toBe('too_big');
+    expect(parseProviderError(body(MAX_PARSED_BODY_CHARS + 1))).toBeUndefined();
+  });
+
+  it('a body that is not a string is no error (never throws)', () => {
+    for (const body of [undefined, null, 42, { error: { code: 'x' } }]) {
+      expect(parseProviderError(body as unknown as string)).toBeUndefined();
+    }
+  });
+});
+
+describe('the code: which field names the error', () => {
+  it.each([
+    [
+      'a textual code with digits in it',
+      { error: { code: 'err123', type: 'invalid_request_error' } },
+      'err123',
+    ],
+    [
+      'a code that starts with digits',
+      { error: { code: '429_rate_limited', type: 'x_type' } },
+      '429_rate_limited',
+    ],
+    ['a numeric code when nothing textual', { error: { code: 402, message: 'm' } }, '402'],
+    ['a numeric code over a numeric type', { error: { code: 402, type: '500' } }, '402'],
+    [
+      'a type after a free-text status',
+      { error: { status: 'Rate limited, try later', type: 'rate_limit_error' } },
+      'rate_limit_error',
+    ],
+    [
+      'a type after a numeric status',
+      { error: { status: '429', type: 'throttling_error' } },
+      'throttling_error',
+    ],
+    [
+      'a type after status "error"',
+      { error: { status: 'ERROR', type: 'overloaded_error' } },
+      'overloaded_error',
+    ],
+    ['a numeric status is no code', { error: { status: 503, message: 'm' } }, undefined],
+    ['Anthropic\'s "type":"error" envelope names nothing', { type: 'error', message: 'boom' }, undefined],
+    [
+      '"type":"error" inside the error object names nothing',
+      { error: { type: 'error', message: 'boom' } },
+      undefined,
+    ],
+    ['a top-level status is not read', { status: 'RESOURCE_EXHAUSTED', message: 'm' }, undefined],
+  ])('%s', (_name, body, code) => {
+    expect(parseProviderError(JSON.stringify(body))?.code).toBe(code);
+    // a status that differs from the body's numbers shows where errorType came from
+    expect(describeHttpError({ status: 418, body: JSON.stringify(body) }).errorType).toBe(code ?? '418');
+  });
+});
+
+describe('describeHttpError: never throws', () => {
+  it('a missing input gives the fallback', () => {
+    expect(describeHttpError(null as unknown as { status: number; body: string })).toEqual({
+      errorType: 'undefined',
+      message: undefined,
+      retryable: false,
+      spendCap: false,
+    });
+  });
+
+  it('a body that throws when read gives the status, not retryable', () => {
+    const input = {
+      status: 503,
+      get body(): string {
+        throw new Error('stream already read');
+      },
+    };
+    expect(describeHttpError(input)).toEqual({
+      errorType: '503',
+      message: undefined,
+      retryable: false,
+      spendCap: false,
+    });
+  });
+
+  it('maxMessageLength 0 keeps no message', () => {
+    const body = JSON.stringify({ error: { code: 'x', message: 'm' } });
+    expect(describeHttpError({ status: 400, body, maxMessageLength: 0 }).message).toBeUndefined();
   });
 });
