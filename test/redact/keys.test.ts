@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ID_PREFIXES, redactMessage, redactSecrets } from '../../src/redact/text.ts';
+import { runs } from './runs.ts';
 
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
@@ -109,7 +110,7 @@ describe('keys never survive (property)', () => {
           for (let i = 0; i + 16 <= k.length; i += 8)
             expect(redactSecrets(text)).not.toContain(k.slice(i, i + 16));
         }),
-        { numRuns: 300 },
+        { numRuns: runs(300) },
       );
     });
   }
@@ -133,7 +134,7 @@ describe('the exact credentials a request carried never survive (property)', () 
           expect(redactMessage(`${text}${secret}`, 1024, [secret])).not.toContain(secret);
         },
       ),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 });

@@ -8,8 +8,10 @@ import {
   redactSecrets,
   truncate,
 } from '../../src/redact/text.ts';
+import { ADVERSARIAL_SIZE, runs } from './runs.ts';
 
-const MiB = 1024 * 1024;
+/** 1 MiB (64 KiB under mutation testing, see runs.ts). */
+const MiB = ADVERSARIAL_SIZE;
 const ALNUM = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ0123456789';
 
 describe('redactSecrets', () => {
@@ -91,7 +93,7 @@ describe('redactSecrets', () => {
         const out = redactSecrets(`${before} ${prefix}${value} ${after}`);
         expect(out).not.toContain(value);
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 });
@@ -185,7 +187,7 @@ describe('redactMessage', () => {
           expect(redactMessage(head + tailA, max).length).toBeLessThanOrEqual(max);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 
@@ -213,8 +215,8 @@ describe('linear time on adversarial input (1 MiB; a backtracking version takes 
     ['repeated eyJ with a short first part', 'eyJabcdefg.'.repeat(MiB / 11), 'eyJabcdefg.'.repeat(MiB / 11)],
     [
       'repeated JWTs',
-      'eyJabcdefgh.'.repeat(3 * 20000),
-      'REDACTED.'.repeat(20000),
+      'eyJabcdefgh.'.repeat(3 * (MiB / 64)),
+      'REDACTED.'.repeat(MiB / 64),
       `${'REDACTED.'.repeat(28)}REDACTED`,
     ],
     ['one letter', 'x'.repeat(MiB), 'x'.repeat(MiB)],
@@ -272,7 +274,7 @@ describe('linear time on adversarial input (1 MiB; a backtracking version takes 
           expect(out).not.toContain(k);
         },
       ),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 });
@@ -303,6 +305,7 @@ describe('truncate', () => {
         // Only a pair that would be split is dropped: at most one unit short of the limit.
         expect(out.length).toBeGreaterThanOrEqual(Math.min(text.length, max) - 1);
       }),
+      { numRuns: runs(100) },
     );
   });
 });

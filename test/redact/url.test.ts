@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { REDACTED, redactUrl } from '../../src/redact/url.ts';
+import { runs } from './runs.ts';
 
 describe('redactUrl', () => {
   it.each([
@@ -97,7 +98,7 @@ describe('redactUrl', () => {
           expect(out.split(REDACTED).length - 1).toBeGreaterThanOrEqual(params.length);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });
