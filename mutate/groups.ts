@@ -52,7 +52,11 @@ export const GROUPS: readonly MutationGroup[] = [
   {
     name: 'stream-observer',
     mutate: ['src/sse/stream-observer.ts'],
-    tests: ['test/sse/stream-observer.test.ts', 'test/sse/stream-formats.test.ts'],
+    tests: [
+      'test/sse/stream-observer.test.ts',
+      'test/sse/stream-formats.test.ts',
+      'test/sse/stream-observer-gaps.test.ts',
+    ],
   },
   {
     name: 'providers',
