@@ -21,8 +21,8 @@ export const GROUPS: readonly MutationGroup[] = [
   },
   {
     name: 'sse-parser',
-    mutate: ['src/sse/parser.ts', 'src/sse/plain-chunk.ts'],
-    tests: ['test/sse/parser.test.ts', 'test/sse/plain-chunk.test.ts'],
+    mutate: ['src/sse/parser.ts', 'src/sse/plain-chunk.ts', 'src/sse/event-template.ts'],
+    tests: ['test/sse/parser.test.ts', 'test/sse/plain-chunk.test.ts', 'test/sse/event-template.test.ts'],
   },
   {
     name: 'genai',

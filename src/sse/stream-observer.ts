@@ -7,7 +7,9 @@
  * Speed: JSON.parse runs only on the first data event and on events whose text can matter (cheap
  * substring checks: `"error"`, `"success"`, a non-null `"finish_reason"` or `"usage"`, and the Responses
  * events `response.created/in_progress/completed/incomplete/failed` and `error`). Content detection for
- * `firstChunkAt` is a substring check that runs only until the first content is seen.
+ * `firstChunkAt` is a substring check that runs only until the first content is seen. After that,
+ * runs of complete events that cannot matter are only counted: by the learned shape of the
+ * stream's content events (event-template.ts), else by one scan (plain-chunk.ts).
  *
  * Error shapes, each reported once through `onError`:
  * - a choice with `finish_reason: "error"` and/or an `error` object (Cline): code from `error.code`, else
@@ -24,8 +26,9 @@
  * does not parse to an object is counted in `malformedEvents` and otherwise ignored.
  */
 import { codeShaped } from '../errors/error-code.ts';
+import { EventTemplate } from './event-template.ts';
 import { asBuffer, type SseEvent, SseParser } from './parser.ts';
-import { countPlainEvents } from './plain-chunk.ts';
+import { countPlainText, latin1 } from './plain-chunk.ts';
 
 /** `code` of an error that names none (CheapAI's `{"success":false}`, plain-text `event: error`). */
 export const STREAM_ERROR_CODE_UNSPECIFIED = 'stream_error';
@@ -79,6 +82,7 @@ const DONE = '[DONE]';
 const LF = 0x0a;
 /** The blank line that ends an event, with `\n` line ends (the only ones the fast path takes). */
 const EVENT_END = Buffer.from('\n\n');
+const EVENT_END_TEXT = '\n\n';
 const TYPE_PREFIX = '{"type":"';
 
 /**
@@ -242,6 +246,8 @@ export class StreamObserver {
   readonly #onError: (error: StreamErrorInfo) => void;
   readonly #now: () => number;
   readonly #parser: SseParser;
+  /** The shape of this stream's plain events, once learned (event-template.ts). */
+  readonly #template = new EventTemplate();
 
   #bytesReceived = 0;
   #chunkIndex = 0;
@@ -393,13 +399,35 @@ export class StreamObserver {
     const endsAtBoundary = bytes[length - 1] === LF && bytes[length - 2] === LF;
     const last = endsAtBoundary ? length - EVENT_END.length : bytes.lastIndexOf(EVENT_END);
     const end = last < start ? start : last + EVENT_END.length;
-    if (end > start) {
-      const run = start === 0 && end === length ? bytes : bytes.subarray(start, end);
-      const events = countPlainEvents(run);
-      if (events >= 0) this.#chunkIndex += events;
-      else this.#parser.feed(run);
-    }
+    if (end > start) this.#countRun(bytes, start, end);
     if (end < length) this.#parser.feed(bytes.subarray(end));
+  }
+
+  /**
+   * A run of complete events, `bytes[start, end)`: those that match the learned template are only
+   * counted; the rest is counted if plain (and its last event taught to the template), else parsed.
+   */
+  #countRun(bytes: Buffer, start: number, end: number): void {
+    const text = latin1(bytes, start, end);
+    let position = 0;
+    const template = this.#template;
+    if (template.ready && !text.includes('\r')) {
+      for (let next = template.match(text, 0); next !== -1; ) {
+        this.#chunkIndex++;
+        position = next;
+        next = position < text.length ? template.match(text, position) : -1;
+      }
+      if (position === text.length) return;
+    }
+    const rest = position === 0 ? text : text.slice(position);
+    const events = countPlainText(rest);
+    if (events < 0) {
+      this.#parser.feed(bytes.subarray(start + position, end));
+      return;
+    }
+    this.#chunkIndex += events;
+    const previousEnd = rest.lastIndexOf(EVENT_END_TEXT, rest.length - 3);
+    template.learn(previousEnd === -1 ? rest : rest.slice(previousEnd + EVENT_END_TEXT.length));
   }
 
   /** The body ended; an unterminated last event is discarded. */

@@ -1,0 +1,230 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildTemplate, EventTemplate } from '../../src/sse/event-template.ts';
+import { type StreamErrorInfo, StreamObserver } from '../../src/sse/stream-observer.ts';
+
+/** A tenth of the property runs under `npm run mutate` (docs/mutation.md). */
+const runs = (count: number): number =>
+  process.env.MUTATE_GROUP === undefined ? count : Math.ceil(count / 10);
+
+const event = (content: string, finish: string | null = null) =>
+  `data: {"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"finish_reason":${JSON.stringify(finish)}}]}\n\n`;
+const bytes = (text: string) => Buffer.from(text);
+/** The template works on the latin1 view of the bytes (one character per byte). */
+const latin1 = (text: string) => Buffer.from(text).toString('latin1');
+
+/** A template learned from two events. */
+function learned(first: string, second: string): EventTemplate {
+  const template = new EventTemplate();
+  template.learn(latin1(first));
+  template.learn(latin1(second));
+  return template;
+}
+
+/** `match` over one whole text: its end offset, or -1. */
+const matchAll = (template: EventTemplate, text: string) => template.match(latin1(text), 0);
+
+describe('EventTemplate', () => {
+  it('is not ready after one event, and ready after two that differ inside one string', () => {
+    const template = new EventTemplate();
+    template.learn(latin1(event('Hel')));
+    expect(template.ready).toBe(false);
+    template.learn(latin1(event('lo')));
+    expect(template.ready).toBe(true);
+  });
+
+  it('matches an event with other content, ending where its blank line ends', () => {
+    const template = learned(event('Hel'), event('lo'));
+    const text = event(' wörld ✓, a \\ and \n escaped');
+    expect(matchAll(template, text)).toBe(bytes(text).length);
+    expect(matchAll(template, event(''))).toBe(bytes(event('')).length);
+  });
+
+  it('matches event by event inside a larger read', () => {
+    const template = learned(event('a'), event('b'));
+    const run = latin1(event('c') + event('dd') + event('eee'));
+    const first = template.match(run, 0);
+    expect(first).toBe(bytes(event('c')).length);
+    const second = template.match(run, first);
+    expect(second).toBe(first + bytes(event('dd')).length);
+    expect(template.match(run, second)).toBe(run.length);
+    expect(template.match(run.slice(0, -1), second)).toBe(-1);
+  });
+
+  it.each([
+    ['content with a quote (it may close the string: the slow path decides)', event('say "hi"')],
+    ['a finish reason', event('x', 'stop')],
+    ['an error key', `data: {"error":{"code":"server_error","message":"boom"}}\n\n`],
+    ['a content string ending in a backslash', event('a\\').replace('a\\\\', 'a\\')],
+    ['an extra key after the content', event('x').replace('"content":"x"', '"content":"x","error":"y"')],
+    ['a second line', event('x').replace('"content":"x', '"content":"x\ndata: {}')],
+    ['a partial event', event('x').slice(0, -1)],
+    ['[DONE]', 'data: [DONE]\n\n'],
+    ['an event: field before the data', `event: error\n${event('x')}`],
+  ])('does not match %s', (_name, text) => {
+    expect(matchAll(learned(event('a'), event('b')), text)).toBe(-1);
+  });
+
+  it('never learns a key: events that differ in a key name teach nothing', () => {
+    const template = learned('data: {"aaa":"x"}\n\n', 'data: {"bbb":"x"}\n\n');
+    expect(template.ready).toBe(false);
+    expect(matchAll(template, 'data: {"error":"x"}\n\n')).toBe(-1);
+    // A string in an array is not a member's value either.
+    expect(learned('data: {"a":["x"]}\n\n', 'data: {"a":["y"]}\n\n').ready).toBe(false);
+  });
+
+  it('learns the whole string even when the two contents share their first or last characters', () => {
+    const template = learned(event(' the'), event(' model'));
+    expect(matchAll(template, event(','))).toBe(bytes(event(',')).length);
+    expect(matchAll(template, event(''))).toBe(bytes(event('')).length);
+  });
+
+  it('learns nothing from events whose difference is not inside one string', () => {
+    // Different numbers: the common prefix ends outside a string.
+    expect(buildTemplate(latin1('data: {"n":1,"c":"a"}\n\n'), latin1('data: {"n":2,"c":"a"}\n\n'))).toBe(
+      undefined,
+    );
+    // The difference spans a closing quote.
+    expect(buildTemplate(latin1('data: {"c":"a","d":"x"}\n\n'), latin1('data: {"c":"b","d":"y"}\n\n'))).toBe(
+      undefined,
+    );
+    // Two lines.
+    expect(buildTemplate(latin1(': x\ndata: {"c":"a"}\n\n'), latin1(': x\ndata: {"c":"b"}\n\n'))).toBe(
+      undefined,
+    );
+    // A middle ending in a backslash escapes the closing quote differently.
+    expect(buildTemplate(latin1('data: {"c":"a\\\\"}\n\n'), latin1('data: {"c":"b"}\n\n'))).toBe(undefined);
+    // CR line ends.
+    expect(buildTemplate(latin1('data: {"c":"a"}\r\n\r\n'), latin1('data: {"c":"b"}\r\n\r\n'))).toBe(
+      undefined,
+    );
+  });
+
+  it('does not learn from an event that is not a data line, or too long', () => {
+    const template = new EventTemplate();
+    template.learn(latin1(': keep-alive\n\n'));
+    template.learn(latin1(': keep-alive\n\n'));
+    expect(template.ready).toBe(false);
+    const long = event('x'.repeat(5000));
+    template.learn(latin1(long));
+    template.learn(latin1(long.replace('xxx', 'yyy')));
+    expect(template.ready).toBe(false);
+  });
+
+  it('keeps its template when a later pair yields none', () => {
+    const template = learned(event('a'), event('b'));
+    template.learn(latin1('data: {"n":1}\n\n'));
+    template.learn(latin1('data: {"n":2}\n\n'));
+    expect(matchAll(template, event('c'))).toBe(bytes(event('c')).length);
+  });
+
+  /** Arbitrary text, heavy on the characters that matter to JSON's structure. */
+  const middleBytes = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom('"', '\\', '\n', '\r', 'a', ' ', '{', '}', ':', ',', 'é'),
+        fc.string({ unit: 'binary', maxLength: 3 }),
+      ),
+      { maxLength: 12 },
+    )
+    .map((parts) => parts.join(''));
+
+  it('matches exactly the events with the learned JSON structure, whatever the bytes in the string (property)', () => {
+    const content = fc.string({ unit: 'grapheme', maxLength: 12 });
+    const empty = event('');
+    const at = empty.indexOf('"content":"') + '"content":"'.length;
+    const [prefix, suffix] = [empty.slice(0, at), empty.slice(at)];
+    fc.assert(
+      fc.property(content, content, middleBytes, (a, b, middle) => {
+        const template = learned(event(a), event(b));
+        fc.pre(template.ready && !middle.includes('\r')); // the caller rules out CR (see match)
+        const candidate = `${prefix}${middle}${suffix}`;
+        const end = matchAll(template, candidate);
+        const plainString = !/["\n\r]/.test(middle) && !middle.endsWith('\\');
+        expect(end === -1).toBe(!plainString);
+        if (end === -1) return;
+        expect(end).toBe(bytes(candidate).length);
+        // Same document as a generated event, with the middle as the content (where it is valid JSON).
+        let parsed: { choices: { delta: { content: string } }[] } | undefined;
+        try {
+          parsed = JSON.parse(candidate.slice(6, -2));
+        } catch {
+          return; // an invalid escape: the client cannot parse it either; the structure is still the same
+        }
+        const text = parsed?.choices[0]?.delta.content ?? '';
+        expect(parsed).toEqual(JSON.parse(event(text).slice(6, -2)));
+      }),
+      { numRuns: runs(3_000) },
+    );
+  });
+});
+
+/** What a stream observer saw, for comparing the fast paths with the parser alone. */
+function observe(reads: readonly Buffer[]) {
+  const errors: StreamErrorInfo[] = [];
+  const observer = new StreamObserver({ onError: (error) => errors.push(error), now: () => 1 });
+  for (const read of reads) observer.write(read);
+  observer.end();
+  return {
+    chunks: observer.chunkIndex,
+    finishReasons: observer.finishReasons,
+    completed: observer.completed,
+    outputTokens: observer.outputTokens,
+    errors: errors.map(({ code, chunkIndex }) => ({ code, chunkIndex })),
+  };
+}
+
+/** The same stream, split into reads at the given cut points. */
+function split(text: string, cuts: readonly number[]): Buffer[] {
+  const buffer = bytes(text);
+  const points = [...new Set(cuts.map((cut) => cut % (buffer.length + 1)))].sort((x, y) => x - y);
+  const reads: Buffer[] = [];
+  let start = 0;
+  for (const point of [...points, buffer.length]) {
+    if (point > start) reads.push(buffer.subarray(start, point));
+    start = point;
+  }
+  return reads;
+}
+
+describe('StreamObserver with a learned template', () => {
+  const content = fc.string({ unit: 'grapheme', maxLength: 8 });
+  const middleEvent = fc.oneof(
+    { weight: 8, arbitrary: content.map((text) => event(text)) },
+    { weight: 1, arbitrary: fc.constant(`data: {"error":{"code":"server_error","message":"boom"}}\n\n`) },
+    { weight: 1, arbitrary: content.map((text) => event(text, 'error')) },
+    { weight: 1, arbitrary: fc.constant(': keep-alive\n\n') },
+  );
+
+  it('sees every chunk, error and finish reason the parser alone sees, however the stream is split (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(middleEvent, { minLength: 3, maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (events, cuts) => {
+          const text = [
+            event('Hello'),
+            ...events,
+            event('', 'stop'),
+            'data: {"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":7}}\n\n',
+            'data: [DONE]\n\n',
+          ].join('');
+          // One byte per read never reaches the fast paths: the parser alone is the reference.
+          const reference = observe([...bytes(text)].map((byte) => Buffer.from([byte])));
+          expect(observe(split(text, cuts))).toEqual(reference);
+          expect(observe([bytes(text)])).toEqual(reference);
+        },
+      ),
+      { numRuns: runs(500) },
+    );
+  });
+
+  it('counts a long run of content events and still reports an error after them', () => {
+    const contents = Array.from({ length: 200 }, (_, i) => event(`token ${i} "q" \\ é`));
+    const error = `data: {"error":{"code":"server_error","message":"boom"}}\n\n`;
+    const text = [event('Hi'), ...contents, error].join('');
+    const seen = observe(split(text, [1000, 5000, 9000]));
+    expect(seen.chunks).toBe(202);
+    expect(seen.errors).toEqual([{ code: 'server_error', chunkIndex: 201 }]);
+  });
+});
