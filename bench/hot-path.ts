@@ -19,6 +19,7 @@ import { Dispatcher } from 'undici';
 import { requestBody, STORM_ERRORS, streamFrames } from './payloads.ts';
 import { benchProviderLookup } from './provider-lookup.ts';
 import { benchRedaction } from './redaction.ts';
+import { measureSdkFloor, type SdkFloor } from './sdk-floor.ts';
 import { quantile } from './stats.ts';
 import { countMetricPoints, createSdk, installOtelGlobals, ours } from './variants.ts';
 
@@ -188,6 +189,8 @@ export interface HotPath {
   readonly rounds: number;
   readonly cases: HotPathCase[];
   readonly rates: RateRow[];
+  /** The SDK's own cost for the spans and points of one small call, ours and the peer's (bench/sdk-floor.ts). */
+  readonly sdkFloor: SdkFloor;
   /** Why a group has no rows yet. */
   readonly notes: string[];
 }
@@ -251,6 +254,8 @@ export interface HotPathOptions {
   readonly quick: boolean;
   /** Only the cases whose name contains this text. */
   readonly only?: string | undefined;
+  /** Whether to measure the building blocks too (redaction, provider lookup); default true. */
+  readonly blocks?: boolean;
 }
 
 /**
@@ -258,7 +263,7 @@ export interface HotPathOptions {
  * Expects the OTel globals (context manager, propagator) to be installed. Throws when ours
  * recorded less than one span or one metric point per call in a case.
  */
-export async function runHotPath({ quick, only }: HotPathOptions): Promise<HotPath> {
+export async function runHotPath({ quick, only, blocks = true }: HotPathOptions): Promise<HotPath> {
   const rounds = quick ? 3 : 7;
   const results: HotPathCase[] = [];
   for (const test of cases(quick).filter((c) => !only || c.name.includes(only))) {
@@ -270,9 +275,10 @@ export async function runHotPath({ quick, only }: HotPathOptions): Promise<HotPa
     }
     results.push(result);
   }
+  const sdkFloor = await measureSdkFloor(rounds, quick ? 3000 : 10_000);
   const notes: string[] = [];
-  const rates = [...(await redactionRows()), ...(await providerLookupRows(notes))];
-  return { rounds, cases: results, rates, notes };
+  const rates = blocks ? [...(await redactionRows()), ...(await providerLookupRows(notes))] : [];
+  return { rounds, cases: results, rates, sdkFloor, notes };
 }
 
 const trim = (value: number, digits = 1) => value.toFixed(digits);
@@ -291,6 +297,8 @@ export function renderHotPath(hot: HotPath): string {
         `| ${c.name} | ${cell(c.bare)} | ${cell(c.ours)} | ${plus(c.ours, c.bare)} | ${trim(c.oursSpansPerCall, 0)} / ${trim(c.oursMetricPointsPerCall, 0)} | ${cell(c.oursRetry)} | ${plus(c.oursRetry, c.bare)} |`,
     ),
     '',
+    `SDK floor, no interceptor (bench/sdk-floor.ts), CPU µs per call: our contract's 2 spans + 4 points ${cell(hot.sdkFloor.ours)}; the peer's 1 span + 1 point ${cell(hot.sdkFloor.peer)}`,
+    '',
     '| building block | input | throughput |',
     '|---|---|---:|',
     ...hot.rates.map(
@@ -305,5 +313,6 @@ if (import.meta.main) {
   installOtelGlobals();
   const quick = process.env.BENCH_QUICK === '1';
   console.log(`node ${process.version}`);
-  console.log(renderHotPath(await runHotPath({ quick, only: process.env.BENCH_CASES })));
+  const blocks = process.env.BENCH_BLOCKS !== '0';
+  console.log(renderHotPath(await runHotPath({ quick, only: process.env.BENCH_CASES, blocks })));
 }

@@ -80,7 +80,7 @@ export class Attempt {
   #decoder: StreamDecoder | undefined;
   #bodyBytes = 0;
   /** Rate-limit headroom the response headers reported (recorded when the attempt ends). */
-  #rateLimits: RateLimitReading[] | undefined;
+  #rateLimits: readonly RateLimitReading[] | undefined;
   /** An error code named by a response header (Bedrock's `x-amzn-errortype`), used when the body names none. */
   #headerErrorType: string | undefined;
   /** The request's exact secrets (headers), stripped from every message; query keys added lazily. */

@@ -53,22 +53,46 @@ const OPENAI: Family = {
 
 const FAMILIES = [ANTHROPIC, OPENAI] as const;
 
+/** One kind of one family, its header names built once. */
+interface KindHeaders {
+  readonly kind: RateLimitKind;
+  readonly family: Family;
+  readonly remaining: string;
+  readonly limit: string;
+  readonly reset: string;
+}
+
+/** Every family's kinds, Anthropic's first (its reading of a kind wins). */
+const KIND_HEADERS: readonly KindHeaders[] = FAMILIES.flatMap((family) =>
+  family.kinds.map(([kind, wireKind]) => ({
+    kind,
+    family,
+    remaining: family.name(wireKind, 'remaining'),
+    limit: family.name(wireKind, 'limit'),
+    reset: family.name(wireKind, 'reset'),
+  })),
+);
+const KIND_ORDER: readonly RateLimitKind[] = ['requests', 'tokens', 'input_tokens', 'output_tokens'];
+const NO_READINGS: readonly RateLimitReading[] = Object.freeze([]);
+
 /** Every kind whose remaining or limit the headers give, in the order requests, tokens, input, output. */
-export function rateLimits(headers: ResponseHeaders, now: number = Date.now()): RateLimitReading[] {
-  const readings = new Map<RateLimitKind, RateLimitReading>();
-  for (const family of FAMILIES) {
-    for (const [kind, wireKind] of family.kinds) {
-      if (readings.has(kind)) continue;
-      const remaining = decimal(headerText(headers, family.name(wireKind, 'remaining')));
-      const limit = decimal(headerText(headers, family.name(wireKind, 'limit')));
-      if (remaining === undefined && limit === undefined) continue;
-      const resetText = headerText(headers, family.name(wireKind, 'reset'));
-      const resetAt = resetText === undefined ? undefined : family.reset(resetText, now);
-      readings.set(kind, { kind, remaining, limit, resetAt });
-    }
+export function rateLimits(headers: ResponseHeaders, now: number = Date.now()): readonly RateLimitReading[] {
+  let readings: Map<RateLimitKind, RateLimitReading> | undefined;
+  for (const names of KIND_HEADERS) {
+    // Most responses carry none of these headers: two property checks per kind, no allocation.
+    if (!Object.hasOwn(headers, names.remaining) && !Object.hasOwn(headers, names.limit)) continue;
+    if (readings?.has(names.kind)) continue;
+    const remaining = decimal(headerText(headers, names.remaining));
+    const limit = decimal(headerText(headers, names.limit));
+    if (remaining === undefined && limit === undefined) continue;
+    const resetText = headerText(headers, names.reset);
+    const resetAt = resetText === undefined ? undefined : names.family.reset(resetText, now);
+    readings ??= new Map();
+    readings.set(names.kind, { kind: names.kind, remaining, limit, resetAt });
   }
-  const order: readonly RateLimitKind[] = ['requests', 'tokens', 'input_tokens', 'output_tokens'];
-  return order.flatMap((kind) => readings.get(kind) ?? []);
+  if (readings === undefined) return NO_READINGS;
+  const found = readings;
+  return KIND_ORDER.flatMap((kind) => found.get(kind) ?? []);
 }
 
 /**
