@@ -725,7 +725,7 @@ describe('later chunks are read as closely as the first, however the body is cut
     ],
     [
       'usage with whitespace and line breaks around its colon',
-      'data: {"choices": [],\ndata:  "usage"\t:\ndata: {"prompt_tokens": 3}}\n\n',
+      'data: {"choices": [],\ndata:  "usage"\ndata: :\t{"prompt_tokens": 3}}\n\n',
       { input: 3, malformed: 0 },
     ],
     [
@@ -799,6 +799,105 @@ describe('later chunks are read as closely as the first, however the body is cut
   it('content before the first chunk is parsed (a .delta event) does not skip that chunk', () => {
     const seen = observe(named('thread.message.delta', { delta: {} }), FIRST, TEXT);
     expect(seen).toMatchObject({ id: 'chatcmpl-1', model: 'gpt-4o', llm: true, firstChunkAt: 1, chunks: 3 });
+  });
+
+  /** A content chunk shaped like TEXT, with `content` as its JSON string. */
+  const content = (text: string) =>
+    data({ id: 'chatcmpl-1', choices: [{ index: 0, delta: { content: text }, finish_reason: null }] });
+  const WORDS = ['Hel', 'lo', ' wor', 'ld', '', 'a\\', 'say "hi"', 'line\nbreak', 'é', '世界', '😀', '\\"'];
+
+  it('a long run of content chunks, one per write, then the end in one write', () => {
+    const errors: StreamErrorInfo[] = [];
+    const observer = new StreamObserver({ onError: (error) => errors.push(error), now: () => 1 });
+    observer.write(Buffer.from(FIRST));
+    for (const word of WORDS) observer.write(Buffer.from(content(word)));
+    observer.write(Buffer.from(content('x') + content('y')));
+    const tail = [
+      content('z'),
+      data({ id: 'chatcmpl-1', choices: [{ index: 0, delta: { content: 'w' }, finish_reason: 'length' }] }),
+      content('after'),
+      data({
+        id: 'chatcmpl-1',
+        choices: [{ index: 0, delta: { content: '' }, finish_reason: null }],
+        usage: { prompt_tokens: 5, completion_tokens: 6 },
+      }),
+      data({ id: 'chatcmpl-1', error: { code: 'late_error', message: 'm' } }),
+      content('last'),
+      'data: [DONE]\n\n',
+    ];
+    observer.write(Buffer.from(tail.join('')));
+    observer.end();
+    const count = 1 + WORDS.length + 2;
+    expect(errors.map(({ code, chunkIndex }) => [code, chunkIndex])).toEqual([['late_error', count + 4]]);
+    expect({
+      chunks: observer.chunkIndex,
+      finishReasons: observer.finishReasons,
+      input: observer.inputTokens,
+      output: observer.outputTokens,
+      final: observer.final,
+      malformed: observer.malformedEvents,
+    }).toEqual({
+      chunks: count + 6,
+      finishReasons: ['length'],
+      input: 5,
+      output: 6,
+      final: true,
+      malformed: 0,
+    });
+  });
+
+  it('a chunk shaped like the content chunks but different outside the content is read', () => {
+    const lookalikes = [
+      data({ id: 'chatcmpl-1', choices: [{ index: 0, delta: { content: 'x' }, finish_reason: 'stop' }] }),
+      data({
+        id: 'chatcmpl-1',
+        choices: [{ index: 0, delta: { content: 'x' }, finish_reason: null }],
+        usage: { prompt_tokens: 1 },
+      }),
+      data({
+        id: 'chatcmpl-1',
+        choices: [{ index: 0, delta: { content: 'x' }, finish_reason: null, error: { code: 'e' } }],
+      }),
+      data({ id: 'chatcmpl-1', choices: [{ index: 1, delta: { content: 'x' }, finish_reason: 'length' }] }),
+      data({
+        id: 'chatcmpl-1',
+        choices: [{ index: 0, delta: { content: 'x', error: 'e' }, finish_reason: null }],
+      }),
+      data(
+        '{"id":"chatcmpl-1","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}],"success":false}',
+      ),
+      data(
+        '{"id":"chatcmpl-1","choices":[{"index":0,"delta":{"content":"x\\"},\\"finish_reason\\":\\"stop\\"}]}"},"finish_reason":null}]}',
+      ),
+      `data: {"id":"chatcmpl-1","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}\ndata: {"error":{"code":"two_lines"}}\n\n`,
+      `data: {"id":"chatcmpl-1","choices":[{"index":0,"delta":{"content":"x\ndata: "},"finish_reason":"stop"}]}\n\n`,
+      `data: {"id":"chatcmpl-1","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}\r\n\r\n`,
+    ];
+    const expected = [
+      { finishReasons: ['stop'] },
+      { input: 1 },
+      { errors: [['e', undefined]] },
+      { finishReasons: ['length'] },
+      { errors: [] },
+      { errors: [['stream_error', undefined]] },
+      { finishReasons: [] },
+      { malformed: 1 },
+      { finishReasons: [], malformed: 1 },
+      { malformed: 0 },
+    ];
+    lookalikes.forEach((lookalike, i) => {
+      const learn = [FIRST, content('a'), content('bb'), content('ccc')];
+      const whole = observe(...learn, content('d') + content('e') + lookalike + content('f'));
+      expect(whole).toMatchObject({ chunks: 8, ...expected[i] });
+      expect(observe(...learn, content('d'), content('e') + lookalike, content('f'))).toEqual(whole);
+      expect(
+        observe(
+          ...learn,
+          content('d') + content('e') + lookalike.slice(0, 9),
+          lookalike.slice(9) + content('f'),
+        ),
+      ).toEqual(whole);
+    });
   });
 
   it('a chunk is counted however it is written', () => {
