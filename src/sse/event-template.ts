@@ -10,7 +10,7 @@
  * the text from its closing quote to the end of the event. A later event that is that prefix, then
  * text without a quote or a line end that does not end in a backslash, then that suffix has exactly
  * the learned events' JSON structure (same keys, same values outside that one string), so it cannot
- * matter either: it is counted after two string comparisons and three short searches, without the
+ * matter either: it is counted after two string comparisons and two short searches, without the
  * scan of plain-chunk.ts. Everything else returns -1 and takes the slower paths, so a wrong guess
  * costs time, never an observation.
  *
@@ -61,22 +61,15 @@ export class EventTemplate {
   match(text: string, start: number): number {
     const prefix = this.#prefix;
     const suffix = this.#suffix;
-    if (prefix === undefined || suffix === undefined) return -1;
-    const blank = text.indexOf(EVENT_END, start);
-    if (blank === -1) return -1;
-    const eventEnd = blank + EVENT_END.length;
+    if (prefix === undefined || suffix === undefined || !regionIs(text, start, prefix)) return -1;
+    // The string's content holds no quote, so the first quote after it is where the suffix must be.
     const middleStart = start + prefix.length;
-    const middleEnd = eventEnd - suffix.length;
-    if (middleEnd < middleStart || !regionIs(text, start, prefix) || !regionIs(text, middleEnd, suffix)) {
-      return -1;
-    }
-    if (middleEnd > middleStart) {
-      // Both searches stop at the suffix at the latest: it starts with a quote and holds a line end.
-      if (text.indexOf('"', middleStart) < middleEnd) return -1;
-      if (text.indexOf('\n', middleStart) < middleEnd) return -1;
-      if (text.charCodeAt(middleEnd - 1) === BACKSLASH) return -1;
-    }
-    return eventEnd;
+    const middleEnd = text.indexOf('"', middleStart);
+    if (middleEnd === -1 || !regionIs(text, middleEnd, suffix)) return -1;
+    // No line end inside the string (the search stops at the suffix's), no escape of its closing quote.
+    if (text.indexOf('\n', middleStart) < middleEnd) return -1;
+    if (middleEnd > middleStart && text.charCodeAt(middleEnd - 1) === BACKSLASH) return -1;
+    return middleEnd + suffix.length;
   }
 }
 

@@ -83,6 +83,12 @@ const LF = 0x0a;
 /** The blank line that ends an event, with `\n` line ends (the only ones the fast path takes). */
 const EVENT_END = Buffer.from('\n\n');
 const EVENT_END_TEXT = '\n\n';
+
+/** Where the event that ends at `end` (just after its blank line) starts: after the blank line before it, or 0. */
+function eventStartBefore(text: string, end: number): number {
+  const previousEnd = end > 2 ? text.lastIndexOf(EVENT_END_TEXT, end - 3) : -1;
+  return previousEnd === -1 ? 0 : previousEnd + EVENT_END_TEXT.length;
+}
 const TYPE_PREFIX = '{"type":"';
 
 /**
@@ -426,8 +432,11 @@ export class StreamObserver {
       return;
     }
     this.#chunkIndex += events;
-    const previousEnd = rest.lastIndexOf(EVENT_END_TEXT, rest.length - 3);
-    template.learn(previousEnd === -1 ? rest : rest.slice(previousEnd + EVENT_END_TEXT.length));
+    // The run's last event (and, to be ready at once, the one before it) for the template.
+    const lastStart = eventStartBefore(rest, rest.length);
+    if (!template.ready && lastStart > 0)
+      template.learn(rest.slice(eventStartBefore(rest, lastStart), lastStart));
+    template.learn(rest.slice(lastStart));
   }
 
   /** The body ended; an unterminated last event is discarded. */
