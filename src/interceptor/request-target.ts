@@ -1,7 +1,8 @@
 /**
  * Where a dispatch goes: method, redacted `url.full`, server address and port, and whether the
- * route is an LLM API call. Parsing an origin costs a URL parse, so results are cached per origin
- * (a bounded map: applications talk to a handful of hosts).
+ * route is an LLM API call. Parsing an origin costs a URL parse, so results are cached per origin,
+ * and whole targets per method, origin and path (bounded maps: applications talk to a handful of
+ * hosts and endpoints; a target is immutable, so calls share it).
  */
 import { providerNameForHost } from '../genai/request.ts';
 import { routeOf } from '../providers/table.ts';
@@ -55,8 +56,22 @@ function parseOrigin(origin: string): ParsedOrigin {
   return parsed;
 }
 
+/** Targets by method, origin and path: applications call a handful of endpoints over and over. */
+const MAX_CACHED_TARGETS = 512;
+const targets = new Map<string, RequestTarget>();
+
 export function requestTarget(origin: string | URL, path: string, method: string): RequestTarget {
   const originText = typeof origin === 'string' ? origin : origin.origin;
+  const key = `${method} ${originText}${path}`;
+  let target = targets.get(key);
+  if (target !== undefined) return target;
+  target = buildTarget(originText, path, method);
+  if (targets.size >= MAX_CACHED_TARGETS) targets.clear();
+  targets.set(key, target);
+  return target;
+}
+
+function buildTarget(originText: string, path: string, method: string): RequestTarget {
   const parsed = parseOrigin(originText);
   const base = originText.endsWith('/') ? originText.slice(0, -1) : originText;
   const route = routeOf(path);
