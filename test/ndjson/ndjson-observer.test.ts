@@ -425,3 +425,26 @@ describe('NdjsonObserver: bytes, chunks and bounded lines', () => {
     expect(observer.firstChunkAt).toBeLessThanOrEqual(after);
   });
 });
+
+describe('NdjsonObserver: edges found by mutation testing', () => {
+  it('counts that overflow to Infinity are no counts', () => {
+    const { observer } = run(
+      '{"model":"m","response":"x","done":true,"prompt_eval_count":1e999,"eval_count":1e999}\n',
+    );
+    expect(observer).toMatchObject({ completed: true, inputTokens: undefined, outputTokens: undefined });
+  });
+
+  it('the rest of a dropped line, in a later chunk, is dropped with it', () => {
+    const next = '{"model":"m","response":"x","done":true}\n';
+    const { observer } = run(['x'.repeat(100), `yy\n${next}`], { maxLineBytes: 64 });
+    expect(observer).toMatchObject({ linesDropped: 1, completed: true, responseModel: 'm', chunkIndex: 1 });
+  });
+
+  it('the first content keeps its time when the done line carries content too', () => {
+    const { observer } = run([
+      line({ model: 'm', response: 'a' }),
+      line({ model: 'm', response: 'b', done: true }),
+    ]);
+    expect(observer).toMatchObject({ firstChunkAt: 1001, completed: true });
+  });
+});

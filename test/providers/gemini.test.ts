@@ -70,6 +70,8 @@ describe('gemini.route: …/models/{model}:{method}', () => {
     '/v1beta/model/gemini:generateContent',
     'models/gemini:generateContent',
     '/v1beta/gemini:generateContent',
+    '/v1betagemini-pro:generateContent',
+    'generateContent',
     ':generateContent',
     '',
   ])('%j is not a Gemini route', (path) => {
@@ -189,10 +191,20 @@ describe('gemini.parseResponse: a JSON array of chunks (streamGenerateContent wi
     });
   });
 
-  it.each(['[]', '[1]', '[{}, 1]', '[1, {}]', '[null]', '[[{}]]', 'not json', '', '"s"'])(
-    '%j is not a response',
-    (body) => {
-      expect(gemini.parseResponse(body, true)).toBeUndefined();
-    },
-  );
+  it.each([
+    '[]',
+    '[1]',
+    '[{}, 1]',
+    '[1, {}]',
+    '[null]',
+    '[[{}]]',
+    'not json',
+    '',
+    '"s"',
+    'null',
+    '42',
+    'true',
+  ])('%j is not a response', (body) => {
+    expect(gemini.parseResponse(body, true)).toBeUndefined();
+  });
 });

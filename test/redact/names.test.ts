@@ -220,3 +220,42 @@ describe('redactUrl at its edges', () => {
     expect(redactUrl(url)).toBe(expected);
   });
 });
+
+describe('edges found by mutation testing', () => {
+  it('camelCase splits words for the last-word rule (tokenId is id after token; myAuth ends in auth)', () => {
+    expect(isSecretTextName('tokenId')).toBe(true);
+    expect(isSecretTextName('keyId')).toBe(true);
+    expect(isSecretTextName('myAuth')).toBe(true);
+    expect(isSecretTextName('myauth')).toBe(false);
+    expect(isSecretTextName('tokenid')).toBe(false);
+  });
+
+  it('a non-schemed header value is added whole only', () => {
+    const out: string[] = [];
+    addHeaderCredentials('theme=dark; session=abcdefgh12', false, out);
+    expect(out).toEqual(['theme=dark; session=abcdefgh12']);
+  });
+
+  it.each([
+    ['https://h/p?code=abcdefgh1', ['abcdefgh1']],
+    ['https://h/p?x-api-key1', []],
+    ['https://h/p?model=my-key-value1', []],
+  ])('queryCredentials(%s) → %j', (url, expected) => {
+    expect(queryCredentials(new URL(url))).toEqual(expected);
+  });
+
+  it.each([
+    ['zzzzzzzzzz@http://h/p', 'zzzzzzzzzz@http://h/p'],
+    ['https://@h/p', 'https://h/p'],
+    ['https://h/p?%73ig=abc', 'https://h/p?%73ig=REDACTED'],
+    ['https://h/p?my+sig=abc', 'https://h/p?my+sig=REDACTED'],
+    ['https://h/p?mysig=abc', 'https://h/p?mysig=abc'],
+    ['https://h/p?api_key%=abc', 'https://h/p?api_key%=REDACTED'],
+    ['https://h/p?apikeys&x=1', 'https://h/p?apikeys&x=1'],
+    ['https://h/p/token=abc', 'https://h/p/token=abc'],
+    ['https://u@h/p/token=abc', 'https://h/p/token=abc'],
+    ['https://h/a&token=x/y?a=1', 'https://h/a&token=x/y?a=1'],
+  ])('redactUrl(%s) → %s', (url, expected) => {
+    expect(redactUrl(url)).toBe(expected);
+  });
+});

@@ -431,3 +431,89 @@ describe('truncate at surrogates', () => {
     expect(truncate(7 as unknown as string, 3)).toBe('');
   });
 });
+
+describe('edges found by mutation testing', () => {
+  it('the fragmented-run rule counts a piece at every class change except upper to lower case', () => {
+    // 21 pieces in 50 letters and digits (42%: the threshold), 8 separators in 58 characters.
+    const random = '3323Bb-XXx-330C-200bcacb-aaxxbB3-Cb0-12XBbb-b1BAA-BB222bc2';
+    expect(redactSecrets(`x ${random} y`)).toBe(`x ${R} y`);
+    // One piece fewer (Cb0 → Cbb): below the threshold.
+    const calmer = random.replace('Cb0', 'Cbb');
+    expect(redactSecrets(`x ${calmer} y`)).toBe(`x ${calmer} y`);
+  });
+
+  it('a key body stops at characters outside its alphabet', () => {
+    expect(redactSecrets('sk-abc~def')).toBe(`${R}~def`);
+    expect(redactSecrets('sk-abc{def')).toBe(`${R}{def`);
+    expect(redactSecrets('sk-abc|def')).toBe(`${R}|def`);
+  });
+
+  it('a JWT needs a dot right after its first part', () => {
+    expect(redactSecrets('eyJabcdefgh abcd.sig x')).toBe('eyJabcdefgh abcd.sig x');
+  });
+
+  it('padding after Bearer is not a credential by itself', () => {
+    expect(redactSecrets('Bearer ====== x')).toBe('Bearer ====== x');
+    expect(redactSecrets('Bearer abcde1== x')).toBe(`Bearer ${R} x`);
+  });
+
+  it('credentials that are not strings are skipped, not stringified', () => {
+    expect(
+      redactSecrets('error 42 and 4242424242', [42 as unknown as string, 4242424242 as unknown as string]),
+    ).toBe('error 42 and 4242424242');
+  });
+
+  it('never throws: a credentials list that throws when read gives an empty string', () => {
+    const hostile = new Proxy([] as string[], {
+      get(target, key) {
+        if (key === Symbol.iterator) throw new Error('boom');
+        return Reflect.get(target, key);
+      },
+    });
+    expect(redactSecrets('text sk-abcdef', hostile)).toBe('');
+    expect(redactMessage('text sk-abcdef', 100, hostile)).toBe('');
+  });
+
+  it('truncate keeps a text of exactly the limit, even one ending in a lone high surrogate', () => {
+    expect(truncate('a\ud83d', 2)).toBe('a\ud83d');
+    expect(truncate('ab', 2)).toBe('ab');
+  });
+
+  describe('a token cut by the window goes whole once earlier redactions bring it into view', () => {
+    // 25 keys of 40 characters shrink to 9 each: the 300 visible characters reach past the cut
+    // (300 + 1024 = 1324) of the original text.
+    const keys = `sk-${'a'.repeat(36)} `.repeat(25);
+    const shown = 'REDACTED '.repeat(25);
+    const at = (inner: string) => `${keys}${'q'.repeat(100)}${inner}${'q'.repeat(400)}`;
+
+    it.each(['q', '=', '!', '~', '*', '/', '+', '.', ':', '@', '$'])(
+      'token character %j: the whole token from its start',
+      (inner) => {
+        expect(redactMessage(at(inner), 300)).toBe(`${shown}${R}`);
+      },
+    );
+
+    it.each([' ', '\u007f', '&', '"', "'", ',', ';', '?', '#', '<', '>', ')', '}', ']', '\u00e9'])(
+      'non-token character %j: from after it',
+      (inner) => {
+        expect(redactMessage(at(inner), 300)).toBe(truncate(`${shown}${'q'.repeat(100)}${inner}${R}`, 300));
+      },
+    );
+
+    it('a cut right after or right before a token splits nothing', () => {
+      const endsAtCut = `${keys}${'q'.repeat(324)} tail${'x'.repeat(500)}`;
+      expect(redactMessage(endsAtCut, 300)).toBe(truncate(`${shown}${'q'.repeat(324)} tail`, 300));
+      const startsAtCut = `${keys}${'q'.repeat(323)} ${'x'.repeat(500)}`;
+      expect(redactMessage(startsAtCut, 300)).toBe(truncate(`${shown}${'q'.repeat(323)} `, 300));
+    });
+  });
+});
+
+describe('redactMessage: a credential beyond the examined window', () => {
+  it('is not searched for, so text past the window never shows even when redactions left room', () => {
+    // One key fills the window (20 + 1024): its REDACTED leaves the message far below the limit.
+    const text = `sk-${'a'.repeat(1037)} abc ${'z'.repeat(55)}SECRETCRED123 tail`;
+    expect(redactMessage(text, 20, ['SECRETCRED123'])).toBe(`${R} abc`);
+    expect(redactMessage(text, 20)).toBe(`${R} abc`);
+  });
+});
