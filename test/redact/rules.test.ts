@@ -517,3 +517,16 @@ describe('redactMessage: a credential beyond the examined window', () => {
     expect(redactMessage(text, 20)).toBe(`${R} abc`);
   });
 });
+
+describe('a credential that begins with a scheme name', () => {
+  it.each([
+    ['Bearer Basic-abcdefgh1', `Bearer ${R}`],
+    ['Authorization: Bearer bearer.abcdefghij123', `Authorization: Bearer ${R}`],
+    ['Bearer Bearer-Xy7abc9Qw2 x', `Bearer ${R} x`],
+    // A scheme followed by whitespace is a nested scheme, judged on its own.
+    ['Bearer Basic dXNlcjpwYXNzd29yZA==', `Bearer Basic ${R}`],
+    ['Bearer Basic, Digest', 'Bearer Basic, Digest'],
+  ])('%j → %j', (text, expected) => {
+    expect(redactSecrets(text)).toBe(expected);
+  });
+});
