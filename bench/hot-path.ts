@@ -190,7 +190,7 @@ export interface HotPath {
   readonly cases: HotPathCase[];
   readonly rates: RateRow[];
   /** The SDK's own cost for the spans and points of one small call, ours and the peer's (bench/sdk-floor.ts). */
-  readonly sdkFloor: SdkFloor;
+  readonly sdkFloor: SdkFloor | undefined;
   /** Why a group has no rows yet. */
   readonly notes: string[];
 }
@@ -254,7 +254,7 @@ export interface HotPathOptions {
   readonly quick: boolean;
   /** Only the cases whose name contains this text. */
   readonly only?: string | undefined;
-  /** Whether to measure the building blocks too (redaction, provider lookup); default true. */
+  /** Whether to measure the building blocks too (SDK floor, redaction, provider lookup); default true. */
   readonly blocks?: boolean;
 }
 
@@ -275,7 +275,7 @@ export async function runHotPath({ quick, only, blocks = true }: HotPathOptions)
     }
     results.push(result);
   }
-  const sdkFloor = await measureSdkFloor(rounds, quick ? 3000 : 10_000);
+  const sdkFloor = blocks ? await measureSdkFloor(rounds, quick ? 3000 : 10_000) : undefined;
   const notes: string[] = [];
   const rates = blocks ? [...(await redactionRows()), ...(await providerLookupRows(notes))] : [];
   return { rounds, cases: results, rates, sdkFloor, notes };
@@ -296,8 +296,12 @@ export function renderHotPath(hot: HotPath): string {
       (c) =>
         `| ${c.name} | ${cell(c.bare)} | ${cell(c.ours)} | ${plus(c.ours, c.bare)} | ${trim(c.oursSpansPerCall, 0)} / ${trim(c.oursMetricPointsPerCall, 0)} | ${cell(c.oursRetry)} | ${plus(c.oursRetry, c.bare)} |`,
     ),
-    '',
-    `SDK floor, no interceptor (bench/sdk-floor.ts), CPU µs per call: our contract's 2 spans + 4 points ${cell(hot.sdkFloor.ours)}; the peer's 1 span + 1 point ${cell(hot.sdkFloor.peer)}`,
+    ...(hot.sdkFloor
+      ? [
+          '',
+          `SDK floor, no interceptor (bench/sdk-floor.ts), CPU µs per call: our contract's 2 spans + 4 points ${cell(hot.sdkFloor.ours)}; the peer's 1 span + 1 point ${cell(hot.sdkFloor.peer)}`,
+        ]
+      : []),
     '',
     '| building block | input | throughput |',
     '|---|---|---:|',
