@@ -27,7 +27,7 @@ const COLON = 0x3a;
 const EVENT_END = '\n\n';
 const DATA_FIELD = 'data:';
 /** Events longer than this are not learned from. */
-const MAX_LEARNED_EVENT_LENGTH = 4096;
+export const MAX_LEARNED_EVENT_LENGTH = 4096;
 
 export class EventTemplate {
   #candidate: string | undefined;
@@ -142,6 +142,7 @@ function openStringAt(event: string, position: number): number {
 /** Whether the string opening at `open` is an object member's value: a `:` before it, blanks aside. */
 function followsColon(event: string, open: number): boolean {
   let i = open - 1;
-  while (i >= 0 && (event.charCodeAt(i) === 0x20 || event.charCodeAt(i) === 0x09)) i--;
-  return i >= 0 && event.charCodeAt(i) === COLON;
+  while (event.charCodeAt(i) === 0x20 || event.charCodeAt(i) === 0x09) i--;
+  // Not the colon of `data:`: a bare JSON string as the whole value is not a member's value.
+  return i >= DATA_FIELD.length && event.charCodeAt(i) === COLON;
 }

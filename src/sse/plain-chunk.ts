@@ -25,9 +25,7 @@ const MAY_MATTER = /rror"|uccess"|eason"\s*:\s*[^n\s]|age"\s*:\s*[^n\s]|Metadata
 
 /** Data events in a plain chunk, or -1 when the chunk needs the full parser. */
 export function countPlainEvents(bytes: Buffer): number {
-  const length = bytes.length;
-  if (length < 2 || bytes[length - 1] !== 0x0a || bytes[length - 2] !== 0x0a) return -1;
-  return countPlainText(latin1(bytes, 0, length));
+  return countPlainText(latin1(bytes, 0, bytes.length));
 }
 
 /**
@@ -40,8 +38,9 @@ export function latin1(bytes: Buffer, start: number, end: number): string {
 
 /** The same, for the latin1 text of a chunk (one character per byte). */
 export function countPlainText(text: string): number {
+  // Ends with a blank line (on shorter text, charCodeAt is NaN: not a line end).
   const length = text.length;
-  if (length < 2 || text.charCodeAt(length - 1) !== 0x0a || text.charCodeAt(length - 2) !== 0x0a) return -1;
+  if (text.charCodeAt(length - 1) !== 0x0a || text.charCodeAt(length - 2) !== 0x0a) return -1;
   if (text.includes('\r') || MAY_MATTER.test(text)) return -1;
   return countEvents(text);
 }

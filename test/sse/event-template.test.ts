@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildTemplate, EventTemplate } from '../../src/sse/event-template.ts';
+import { buildTemplate, EventTemplate, MAX_LEARNED_EVENT_LENGTH } from '../../src/sse/event-template.ts';
 import { type StreamErrorInfo, StreamObserver } from '../../src/sse/stream-observer.ts';
 
 /** A tenth of the property runs under `npm run mutate` (docs/mutation.md). */
@@ -109,6 +109,65 @@ describe('EventTemplate', () => {
     template.learn(latin1(long));
     template.learn(latin1(long.replace('xxx', 'yyy')));
     expect(template.ready).toBe(false);
+  });
+
+  it('matches nothing before it has learned', () => {
+    expect(matchAll(new EventTemplate(), event('a'))).toBe(-1);
+  });
+
+  it('learns from events up to MAX_LEARNED_EVENT_LENGTH characters, not longer', () => {
+    const sized = (content: string, length: number) => {
+      const text = event(content);
+      return text.replace(
+        `"content":"${content}"`,
+        `"content":"${content}${'x'.repeat(length - text.length)}"`,
+      );
+    };
+    const atLimit = learned(sized('a', MAX_LEARNED_EVENT_LENGTH), sized('b', MAX_LEARNED_EVENT_LENGTH));
+    expect(atLimit.ready).toBe(true);
+    const over = learned(sized('a', MAX_LEARNED_EVENT_LENGTH + 1), sized('b', MAX_LEARNED_EVENT_LENGTH + 1));
+    expect(over.ready).toBe(false);
+  });
+
+  it('finds the differing string past escaped quotes earlier in the event', () => {
+    const shaped = (content: string) => `data: {"a":"say \\"hi\\" {\\"x\\":1}","c":"${content}","d":1}\n\n`;
+    const template = learned(shaped('A'), shaped('B'));
+    expect(template.ready).toBe(true);
+    expect(matchAll(template, shaped('zz'))).toBe(shaped('zz').length);
+    expect(matchAll(template, shaped('zz').replace('"d":1', '"e":1'))).toBe(-1);
+  });
+
+  it.each([
+    ['a space after the colon', (c: string) => `data: {"c": "${c}"}\n\n`],
+    ['a tab after the colon', (c: string) => `data: {"c":\t"${c}"}\n\n`],
+  ])('learns a member value with %s', (_name, shaped) => {
+    const template = learned(shaped('A'), shaped('B'));
+    expect(matchAll(template, shaped('zz'))).toBe(shaped('zz').length);
+  });
+
+  it.each([
+    ['a bare JSON string as the whole value', (c: string) => `data: "${c}"\n\n`],
+    ['an array element', (c: string) => `data: {"c":["${c}"]}\n\n`],
+    ['a key', (c: string) => `data: {"${c}":1}\n\n`],
+  ])('does not learn %s', (_name, shaped) => {
+    expect(learned(shaped('A'), shaped('B')).ready).toBe(false);
+  });
+
+  it.each([
+    ["a raw line end in the first event's string", 'data: {"c":"a\nb"}\n\n', 'data: {"c":"x"}\n\n'],
+    ["a raw line end in the second event's string", 'data: {"c":"x"}\n\n', 'data: {"c":"a\nb"}\n\n'],
+    ['a CR in the string', 'data: {"c":"a\rb"}\n\n', 'data: {"c":"x"}\n\n'],
+    ["a quote in the second event's string", 'data: {"c":"x"}\n\n', 'data: {"c":"a\\"b"}\n\n'],
+    [
+      'a second line after the string',
+      'data: {"c":"a",\ndata: "d":1}\n\n',
+      'data: {"c":"b",\ndata: "d":1}\n\n',
+    ],
+    ['no blank line at the end', 'data: {"c":"a"}\n', 'data: {"c":"b"}\n'],
+    ['different endings', 'data: {"c":"a","d":1}\n\n', 'data: {"c":"b","d":2}\n\n'],
+    ['a second event shorter than the shape', 'data: {"c":"abc"}\n\n', 'data: {"c":'],
+  ])('builds no template from %s', (_name, first, second) => {
+    expect(buildTemplate(latin1(first), latin1(second))).toBe(undefined);
   });
 
   it('keeps its template when a later pair yields none', () => {
