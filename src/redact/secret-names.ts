@@ -29,13 +29,17 @@ const SECRET_WORDS: ReadonlySet<string> = new Set([
   'credentials',
   'jwt',
   'passphrase',
+  // Stryker disable next-line StringLiteral: also a secret suffix, so isSecretWord finds it without the set
   'passwd',
+  // Stryker disable next-line StringLiteral: also a secret suffix, so isSecretWord finds it without the set
   'password',
   'pwd',
+  // Stryker disable next-line StringLiteral: also a secret suffix, so isSecretWord finds it without the set
   'secret',
   'session',
   'sessionid',
   'sig',
+  // Stryker disable next-line StringLiteral: also a secret suffix, so isSecretWord finds it without the set
   'signature',
 ]);
 

@@ -152,6 +152,7 @@ const KEY_PREFIXES: readonly KeyPrefix[] = [
 ];
 
 /** Prefixes by their first character, so most positions cost one array lookup. */
+// Stryker disable next-line ArrayDeclaration: an element at index 0 is never looked up (no prefix starts with NUL)
 const PREFIXES_BY_FIRST: (readonly KeyPrefix[] | undefined)[] = [];
 for (const key of KEY_PREFIXES) {
   const first = key.prefix.charCodeAt(0);
@@ -380,7 +381,8 @@ function findShapes(text: string, end: number, spans: number[]): void {
         if (scheme > 0 && has(text, i + scheme, SPACE)) {
           const credStart = skip(text, i + scheme, end, SPACE);
           const nested = schemeAt(text, credStart);
-          const nestedScheme = nested > 0 && !isWordChar(text, credStart + nested);
+          // A scheme word followed by more credential characters (`Basic-abc1…`) is the credential.
+          const nestedScheme = nested > 0 && !has(text, credStart + nested, ALNUM | CRED_EXTRA);
           if (!nestedScheme) {
             let credEnd = skip(text, credStart, end, ALNUM | CRED_EXTRA);
             if (credEnd > credStart) while (credEnd < end && text.charCodeAt(credEnd) === 0x3d) credEnd++;
