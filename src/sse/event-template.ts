@@ -46,9 +46,10 @@ export class EventTemplate {
   learn(event: string): void {
     if (event.length > MAX_LEARNED_EVENT_LENGTH || !event.startsWith(DATA_FIELD)) return;
     const previous = this.#candidate;
-    this.#candidate = event;
+    // A copy: `event` is a slice of a whole read, and V8 keeps a slice's parent string alive.
+    this.#candidate = Buffer.from(event, 'latin1').toString('latin1');
     if (previous === undefined) return;
-    const template = buildTemplate(previous, event);
+    const template = buildTemplate(previous, this.#candidate);
     if (template === undefined) return;
     this.#prefix = template.prefix;
     this.#suffix = template.suffix;
