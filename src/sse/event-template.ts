@@ -28,11 +28,18 @@ const EVENT_END = '\n\n';
 const DATA_FIELD = 'data:';
 /** Events longer than this are not learned from. */
 export const MAX_LEARNED_EVENT_LENGTH = 4096;
+/**
+ * Pairs in a row that yield no template before learning stops for good: a stream whose events
+ * differ in more than one string (an `obfuscation` field, a per-event timestamp) never yields one,
+ * and learning costs more per event than the scan it would save.
+ */
+export const MAX_FAILED_LEARNS = 8;
 
 export class EventTemplate {
   #candidate: string | undefined;
   #prefix: string | undefined;
   #suffix: string | undefined;
+  #failedLearns = 0;
 
   /** A template has been learned. */
   get ready(): boolean {
@@ -41,16 +48,22 @@ export class EventTemplate {
 
   /**
    * Notes one complete event (`data: ...\n\n`, `\n` line ends) that is known to be plain. With the
-   * event noted before it, it may yield a template, which then replaces the old one.
+   * event noted before it, it may yield a template, which then replaces the old one. After
+   * MAX_FAILED_LEARNS pairs in a row without one, it stops learning.
    */
   learn(event: string): void {
+    if (this.#failedLearns >= MAX_FAILED_LEARNS) return;
     if (event.length > MAX_LEARNED_EVENT_LENGTH || !event.startsWith(DATA_FIELD)) return;
     const previous = this.#candidate;
     // A copy: `event` is a slice of a whole read, and V8 keeps a slice's parent string alive.
     this.#candidate = Buffer.from(event, 'latin1').toString('latin1');
     if (previous === undefined) return;
     const template = buildTemplate(previous, this.#candidate);
-    if (template === undefined) return;
+    if (template === undefined) {
+      this.#failedLearns++;
+      return;
+    }
+    this.#failedLearns = 0;
     this.#prefix = template.prefix;
     this.#suffix = template.suffix;
   }

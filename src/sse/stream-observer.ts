@@ -84,11 +84,6 @@ const LF = 0x0a;
 const EVENT_END = Buffer.from('\n\n');
 const EVENT_END_TEXT = '\n\n';
 
-/** Where the event that ends at `end` (just after its blank line) starts: after the blank line before it, or 0. */
-function eventStartBefore(text: string, end: number): number {
-  const previousEnd = end > 2 ? text.lastIndexOf(EVENT_END_TEXT, end - 3) : -1;
-  return previousEnd === -1 ? 0 : previousEnd + EVENT_END_TEXT.length;
-}
 const TYPE_PREFIX = '{"type":"';
 
 /**
@@ -667,4 +662,10 @@ export class StreamObserver {
     this.#errorsReported++;
     this.#onError({ code, message, chunkIndex, bytesReceived: this.#bytesReceived });
   }
+}
+
+/** Where the event that ends at `end` (just after its blank line) starts: after the blank line before it, or 0. */
+function eventStartBefore(text: string, end: number): number {
+  const previousEnd = end > 2 ? text.lastIndexOf(EVENT_END_TEXT, end - 3) : -1;
+  return previousEnd === -1 ? 0 : previousEnd + EVENT_END_TEXT.length;
 }

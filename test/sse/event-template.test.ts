@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildTemplate, EventTemplate, MAX_LEARNED_EVENT_LENGTH } from '../../src/sse/event-template.ts';
+import {
+  buildTemplate,
+  EventTemplate,
+  MAX_FAILED_LEARNS,
+  MAX_LEARNED_EVENT_LENGTH,
+} from '../../src/sse/event-template.ts';
 import { type StreamErrorInfo, StreamObserver } from '../../src/sse/stream-observer.ts';
 
 /** A tenth of the property runs under `npm run mutate` (docs/mutation.md). */
@@ -168,6 +173,29 @@ describe('EventTemplate', () => {
     ['a second event shorter than the shape', 'data: {"c":"abc"}\n\n', 'data: {"c":'],
   ])('builds no template from %s', (_name, first, second) => {
     expect(buildTemplate(latin1(first), latin1(second))).toBe(undefined);
+  });
+
+  it(`stops learning after ${MAX_FAILED_LEARNS} pairs in a row that yield no template (events that differ in two places)`, () => {
+    const numbered = (n: number, c = 'x') => `data: {"n":${n},"c":"${c}"}\n\n`;
+    // Learning `count` numbered events, then two that differ only in the string: the first of those
+    // two still fails against the last numbered one.
+    const after = (count: number) => {
+      const template = new EventTemplate();
+      for (let n = 0; n < count; n++) template.learn(latin1(numbered(n)));
+      template.learn(latin1(numbered(99, 'a')));
+      template.learn(latin1(numbered(99, 'b')));
+      return template;
+    };
+    // count - 1 failures among the numbered events, one more against (99, 'a').
+    expect(after(MAX_FAILED_LEARNS).ready).toBe(false);
+    expect(after(MAX_FAILED_LEARNS - 1).ready).toBe(true);
+
+    // A template resets the count: failures before and after it do not add up.
+    const template = after(MAX_FAILED_LEARNS - 1);
+    for (let n = 0; n < MAX_FAILED_LEARNS - 2; n++) template.learn(latin1(numbered(n)));
+    template.learn(latin1(event('a')));
+    template.learn(latin1(event('b')));
+    expect(matchAll(template, event('c'))).toBe(bytes(event('c')).length);
   });
 
   it('keeps its template when a later pair yields none', () => {
