@@ -179,7 +179,7 @@ describe('EventTemplate', () => {
     const numbered = (n: number, c = 'x') => `data: {"n":${n},"c":"${c}"}\n\n`;
     // Learning `count` numbered events, then two that differ only in the string: the first of those
     // two still fails against the last numbered one.
-    const after = (count: number) => {
+    const learnedAfter = (count: number) => {
       const template = new EventTemplate();
       for (let n = 0; n < count; n++) template.learn(latin1(numbered(n)));
       template.learn(latin1(numbered(99, 'a')));
@@ -187,11 +187,11 @@ describe('EventTemplate', () => {
       return template;
     };
     // count - 1 failures among the numbered events, one more against (99, 'a').
-    expect(after(MAX_FAILED_LEARNS).ready).toBe(false);
-    expect(after(MAX_FAILED_LEARNS - 1).ready).toBe(true);
+    expect(learnedAfter(MAX_FAILED_LEARNS).ready).toBe(false);
+    expect(learnedAfter(MAX_FAILED_LEARNS - 1).ready).toBe(true);
 
     // A template resets the count: failures before and after it do not add up.
-    const template = after(MAX_FAILED_LEARNS - 1);
+    const template = learnedAfter(MAX_FAILED_LEARNS - 1);
     for (let n = 0; n < MAX_FAILED_LEARNS - 2; n++) template.learn(latin1(numbered(n)));
     template.learn(latin1(event('a')));
     template.learn(latin1(event('b')));
