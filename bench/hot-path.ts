@@ -16,7 +16,13 @@
  * `npx node --cpu-prof --cpu-prof-dir=/tmp/prof bench/hot-path.ts`, then bench/profile-summary.ts.
  */
 import { Dispatcher } from 'undici';
-import { requestBody, STORM_ERRORS, streamFrames } from './payloads.ts';
+import {
+  anthropicStreamFrames,
+  obfuscatedStreamFrames,
+  requestBody,
+  STORM_ERRORS,
+  streamFrames,
+} from './payloads.ts';
 import { benchProviderLookup } from './provider-lookup.ts';
 import { benchRedaction } from './redaction.ts';
 import { measureSdkFloor, type SdkFloor } from './sdk-floor.ts';
@@ -74,6 +80,8 @@ function sseReads(frames: readonly string[], eventsPerRead: number): Buffer[] {
 const JSON_HEADERS: Headers = { 'content-type': 'application/json', 'x-request-id': 'req_0123456789ab' };
 const SSE_HEADERS: Headers = { 'content-type': 'text/event-stream', 'x-request-id': 'req_0123456789ab' };
 const frames = streamFrames(500);
+const obfuscatedFrames = obfuscatedStreamFrames(500);
+const anthropicFrames = anthropicStreamFrames(500);
 
 interface Case {
   readonly name: string;
@@ -117,6 +125,18 @@ function cases(quick: boolean): Case[] {
     {
       name: `SSE ${frames.length} events, 1 per read`,
       script: { status: 200, headers: SSE_HEADERS, reads: sseReads(frames, 1) },
+      stream: true,
+      calls: quick ? 100 : 300,
+    },
+    {
+      name: `SSE ${frames.length} events with obfuscation (OpenAI's default), 4 per read`,
+      script: { status: 200, headers: SSE_HEADERS, reads: sseReads(obfuscatedFrames, 4) },
+      stream: true,
+      calls: quick ? 100 : 300,
+    },
+    {
+      name: `SSE ${anthropicFrames.length} events, Anthropic Messages, 4 per read`,
+      script: { status: 200, headers: SSE_HEADERS, reads: sseReads(anthropicFrames, 4) },
       stream: true,
       calls: quick ? 100 : 300,
     },

@@ -85,6 +85,64 @@ export function streamFrames(contentChunks: number): string[] {
   return frames;
 }
 
+/**
+ * The same stream as OpenAI sends it by default (`stream_options.include_obfuscation`): every
+ * content frame carries an `obfuscation` string of random characters that pads it to a common size.
+ */
+export function obfuscatedStreamFrames(contentChunks: number): string[] {
+  const frames = streamFrames(contentChunks);
+  for (let i = 1; i <= contentChunks; i++) {
+    const word = WORDS[(i - 1) % WORDS.length] as string;
+    const padding = PADDING.slice(0, 12 - word.length + (i % 3));
+    frames[i] = (frames[i] as string).replace(/}\n\n$/, `,"obfuscation":"${padding}"}\n\n`);
+  }
+  return frames;
+}
+
+const PADDING = 'q3Xv9LpZt0aR7kWm';
+
+/**
+ * An Anthropic Messages stream of `contentChunks` text deltas, each event with its `event:` line:
+ * message_start, content_block_start, the deltas with a ping among them, content_block_stop,
+ * message_delta (stop reason, output usage) and message_stop.
+ */
+export function anthropicStreamFrames(contentChunks: number): string[] {
+  const frame = (type: string, data: object) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  const frames = [
+    frame('message_start', {
+      message: {
+        id: 'msg_01XFDUDYJgAACzvnptvVoYEL',
+        type: 'message',
+        role: 'assistant',
+        content: [],
+        model: 'claude-sonnet-4-5-20250929',
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 27, output_tokens: 1 },
+      },
+    }),
+    frame('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+    frame('ping', {}),
+  ];
+  for (let i = 0; i < contentChunks; i++)
+    frames.push(
+      frame('content_block_delta', {
+        index: 0,
+        delta: { type: 'text_delta', text: WORDS[i % WORDS.length] },
+      }),
+    );
+  frames.push(
+    frame('content_block_stop', { index: 0 }),
+    frame('message_delta', {
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { output_tokens: contentChunks },
+    }),
+    frame('message_stop', {}),
+  );
+  return frames;
+}
+
 /** The stop frame, the usage frame (`stream_options.include_usage`) and `[DONE]`. */
 export function closingFrames(completionTokens: number): string[] {
   const usage = {

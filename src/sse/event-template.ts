@@ -1,49 +1,53 @@
 /**
  * The fastest path of stream observation, pure: after the first events, an LLM stream's data events
- * usually differ from each other only inside one JSON string, the content delta:
+ * usually differ from each other only inside a few JSON strings: the content delta, and on OpenAI's
+ * streams the `obfuscation` padding that is on by default:
  *
- *     data: {"id":"c1",...,"delta":{"content":"Hel"},"finish_reason":null}]}\n\n
- *     data: {"id":"c1",...,"delta":{"content":"lo!"},"finish_reason":null}]}\n\n
+ *     data: {"id":"c1",...,"delta":{"content":"Hel"},"finish_reason":null}],"obfuscation":"x7"}\n\n
+ *     data: {"id":"c1",...,"delta":{"content":"lo!"},"finish_reason":null}],"obfuscation":"Qd0a"}\n\n
  *
- * From two plain events (plain-chunk.ts found nothing in them that can matter) that differ inside
- * one JSON string value, this learns their shape: the text up to that string's opening quote, and
- * the text from its closing quote to the end of the event. A later event that is that prefix, then
- * text without a quote or a line end that does not end in a backslash, then that suffix has exactly
- * the learned events' JSON structure (same keys, same values outside that one string), so it cannot
- * matter either: it is counted after two string comparisons and two short searches, without the
- * scan of plain-chunk.ts. Everything else returns -1 and takes the slower paths, so a wrong guess
- * costs time, never an observation.
+ * From two plain events (plain-chunk.ts found nothing in them that can matter) that differ only
+ * inside up to MAX_HOLES JSON string values, this learns their shape: the literal text around
+ * those strings (the segments), and a hole for each string's content. A later event that is those
+ * segments with a JSON string body in each hole (no unescaped quote, no line end) has exactly the
+ * learned events' JSON structure (same keys, same values outside those strings), so it cannot
+ * matter either: it is counted after one slice comparison per segment and one short search per
+ * hole, without the scan of plain-chunk.ts. Everything else returns -1 and takes the slower paths,
+ * so a wrong guess costs time, never an observation.
  *
  * Only a member's value (`"content":"..."`) is learned, never a key: a template learned from
- * `{"a":1}` and `{"b":1}` would let `{"error":1}` through. Content with quotes (escaped as `\"`)
- * never matches; such events take the slower paths.
+ * `{"a":1}` and `{"b":1}` would let `{"error":1}` through.
  *
- * Texts are latin1 views of the bytes (one character per byte), as in plain-chunk.ts.
+ * Texts are latin1 views of the bytes (one character per byte), as in plain-chunk.ts; the caller
+ * rules out `\r`. Each search is bounded by the event it runs in, so matching costs linear time.
  */
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
+const LF = '\n';
 const EVENT_END = '\n\n';
 const DATA_FIELD = 'data:';
 /** Events longer than this are not learned from. */
 export const MAX_LEARNED_EVENT_LENGTH = 4096;
+/** Strings two events may differ in and still yield a template: content, obfuscation, and a little more. */
+export const MAX_HOLES = 4;
 /**
  * Pairs in a row that yield no template before learning stops for good: a stream whose events
- * differ in more than one string (an `obfuscation` field, a per-event timestamp) never yields one,
- * and learning costs more per event than the scan it would save.
+ * differ in other ways (a number that counts up, a per-event timestamp) never yields one, and
+ * learning costs more per event than the scan it would save.
  */
 export const MAX_FAILED_LEARNS = 8;
 
 export class EventTemplate {
   #candidate: string | undefined;
-  #prefix: string | undefined;
-  #suffix: string | undefined;
+  /** The literal texts between the holes: one more than the holes. */
+  #segments: readonly string[] | undefined;
   #failedLearns = 0;
 
   /** A template has been learned. */
   get ready(): boolean {
-    return this.#prefix !== undefined;
+    return this.#segments !== undefined;
   }
 
   /**
@@ -58,14 +62,13 @@ export class EventTemplate {
     // A copy: `event` is a slice of a whole read, and V8 keeps a slice's parent string alive.
     this.#candidate = Buffer.from(event, 'latin1').toString('latin1');
     if (previous === undefined) return;
-    const template = buildTemplate(previous, this.#candidate);
-    if (template === undefined) {
+    const segments = buildTemplate(previous, this.#candidate);
+    if (segments === undefined) {
       this.#failedLearns++;
       return;
     }
     this.#failedLearns = 0;
-    this.#prefix = template.prefix;
-    this.#suffix = template.suffix;
+    this.#segments = segments;
   }
 
   /**
@@ -73,17 +76,21 @@ export class EventTemplate {
    * the template; -1 otherwise. The caller has checked that `text` holds no `\r`.
    */
   match(text: string, start: number): number {
-    const prefix = this.#prefix;
-    const suffix = this.#suffix;
-    if (prefix === undefined || suffix === undefined || !regionIs(text, start, prefix)) return -1;
-    // The string's content holds no quote, so the first quote after it is where the suffix must be.
-    const middleStart = start + prefix.length;
-    const middleEnd = text.indexOf('"', middleStart);
-    if (middleEnd === -1 || !regionIs(text, middleEnd, suffix)) return -1;
-    // No line end inside the string (the search stops at the suffix's), no escape of its closing quote.
-    if (text.indexOf('\n', middleStart) < middleEnd) return -1;
-    if (middleEnd > middleStart && text.charCodeAt(middleEnd - 1) === BACKSLASH) return -1;
-    return middleEnd + suffix.length;
+    const segments = this.#segments;
+    if (segments === undefined) return -1;
+    const last = segments.length - 1;
+    let position = start;
+    for (let hole = 0; hole < last; hole++) {
+      const segment = segments[hole] as string;
+      if (!regionIs(text, position, segment)) return -1;
+      position = stringEnd(text, position + segment.length);
+      if (position === -1) return -1;
+    }
+    const final = segments[last] as string;
+    if (!regionIs(text, position, final)) return -1;
+    const end = position + final.length;
+    // The segments hold no line end but the final blank line, so a hole held one if this is earlier.
+    return text.indexOf(LF, start) === end - EVENT_END.length ? end : -1;
   }
 }
 
@@ -96,49 +103,70 @@ function regionIs(text: string, start: number, expected: string): boolean {
   return text.slice(start, start + expected.length) === expected;
 }
 
-interface Template {
-  readonly prefix: string;
-  readonly suffix: string;
-}
-
 /**
- * The template of two plain events that differ inside one JSON string value (`"key":"..."`, never
- * a key): the prefix runs to that string's opening quote, the suffix from its closing quote. Each
- * event's string must hold no quote (escaped or not), line end or `\r`, and must not end in a
- * backslash; the prefix and suffix must be one data line. Else undefined.
+ * The offset of the quote that closes a JSON string whose content starts at `from`: the first
+ * quote not escaped by an odd run of backslashes; -1 when there is none. Each backslash is looked
+ * at once per quote after it, and runs are separated by the quotes: linear.
  */
-export function buildTemplate(first: string, second: string): Template | undefined {
-  const shorter = Math.min(first.length, second.length);
-  let common = 0;
-  while (common < shorter && first.charCodeAt(common) === second.charCodeAt(common)) common++;
-  const open = openStringAt(first, common);
-  if (open === -1 || !followsColon(first, open)) return undefined;
-  const prefixLength = open + 1;
-  const close = first.indexOf('"', prefixLength);
-  if (close === -1) return undefined;
-  const prefix = first.slice(0, prefixLength);
-  const suffix = first.slice(close);
-  // One data line: the suffix holds the line's end and the blank line, and nothing else ends a line.
-  if (suffix.indexOf('\n') !== suffix.length - EVENT_END.length || !suffix.endsWith(EVENT_END))
-    return undefined;
-  if (prefix.includes('\n') || prefix.includes('\r') || suffix.includes('\r')) return undefined;
-  if (second.length < prefixLength + suffix.length || !second.endsWith(suffix)) return undefined;
-  for (const event of [first, second]) {
-    const middle = event.slice(prefixLength, event.length - suffix.length);
-    if (middle.includes('"') || middle.includes('\n') || middle.includes('\r')) return undefined;
-    if (middle.charCodeAt(middle.length - 1) === BACKSLASH) return undefined;
+export function stringEnd(text: string, from: number): number {
+  for (let quote = text.indexOf('"', from); quote !== -1; quote = text.indexOf('"', quote + 1)) {
+    let backslashes = 0;
+    while (quote - backslashes > from && text.charCodeAt(quote - backslashes - 1) === BACKSLASH)
+      backslashes++;
+    if (backslashes % 2 === 0) return quote;
   }
-  return { prefix, suffix };
+  return -1;
 }
 
 /**
- * The offset of the opening quote of the JSON string that `position` lies in, lexing from after
- * `data:`; -1 when `position` is not inside a string.
+ * The segments of two plain events that differ only inside one to MAX_HOLES JSON string values
+ * (`"key":"..."`, never a key): each hole runs from a string's opening quote (kept in the segment
+ * before it) to its closing quote (the start of the segment after it). Each event must be one data
+ * line ending in a blank line, and its strings in the holes must hold no line end. Else undefined.
  */
-function openStringAt(event: string, position: number): number {
+export function buildTemplate(first: string, second: string): string[] | undefined {
+  if (!first.startsWith(DATA_FIELD) || first.includes('\r') || second.includes('\r')) return undefined;
+  const segments: string[] = [];
+  let segmentStart = 0;
+  // Where lexing may start: past `data:` for the first hole, past a closing quote for later ones.
+  let lexFrom = DATA_FIELD.length;
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < first.length && j < second.length && first.charCodeAt(i) === second.charCodeAt(j)) {
+      i++;
+      j++;
+    }
+    if (i === first.length && j === second.length) break;
+    if (segments.length === MAX_HOLES) return undefined;
+    const open = openStringAt(first, lexFrom, i);
+    if (open === -1 || !followsColon(first, lexFrom, open)) return undefined;
+    const closeFirst = stringEnd(first, open + 1);
+    const closeSecond = stringEnd(second, open + 1 + (j - i));
+    if (closeFirst === -1 || closeSecond === -1) return undefined;
+    segments.push(first.slice(segmentStart, open + 1));
+    segmentStart = closeFirst;
+    lexFrom = closeFirst + 1;
+    i = closeFirst;
+    j = closeSecond;
+  }
+  if (segments.length === 0) return undefined;
+  segments.push(first.slice(segmentStart));
+  // One data line: no line end anywhere (holes included) but the final blank line, in both events.
+  const lineEnd = first.length - EVENT_END.length;
+  if (!first.endsWith(EVENT_END) || first.indexOf(LF) !== lineEnd) return undefined;
+  if (second.indexOf(LF) !== second.length - EVENT_END.length) return undefined;
+  return segments;
+}
+
+/**
+ * The offset of the opening quote of the JSON string that `position` lies in, lexing from `from`
+ * (outside any string); -1 when `position` is not inside a string.
+ */
+function openStringAt(event: string, from: number, position: number): number {
   let open = -1;
   let escaped = false;
-  for (let i = DATA_FIELD.length; i < position; i++) {
+  for (let i = from; i < position; i++) {
     const code = event.charCodeAt(i);
     if (open === -1) {
       if (code === QUOTE) open = i;
@@ -153,10 +181,13 @@ function openStringAt(event: string, position: number): number {
   return open;
 }
 
-/** Whether the string opening at `open` is an object member's value: a `:` before it, blanks aside. */
-function followsColon(event: string, open: number): boolean {
+/**
+ * Whether the string opening at `open` is an object member's value: a `:` at or after `from` before
+ * it, blanks aside. (For the first hole `from` is past `data:`: a bare JSON string as the whole value
+ * is not a member's value.)
+ */
+function followsColon(event: string, from: number, open: number): boolean {
   let i = open - 1;
   while (event.charCodeAt(i) === 0x20 || event.charCodeAt(i) === 0x09) i--;
-  // Not the colon of `data:`: a bare JSON string as the whole value is not a member's value.
-  return i >= DATA_FIELD.length && event.charCodeAt(i) === COLON;
+  return i >= from && event.charCodeAt(i) === COLON;
 }

@@ -412,6 +412,8 @@ export class StreamObserver {
     const text = latin1(bytes, start, end);
     let position = 0;
     const template = this.#template;
+    // A long run teaches the template from its first two events, so that the rest of it can match.
+    if (!template.ready && text.length > LEARN_AHEAD_MIN_LENGTH) learnFromStart(template, text);
     if (template.ready && !text.includes('\r')) {
       for (let next = template.match(text, 0); next !== -1; ) {
         this.#chunkIndex++;
@@ -662,6 +664,23 @@ export class StreamObserver {
     this.#errorsReported++;
     this.#onError({ code, message, chunkIndex, bytesReceived: this.#bytesReceived });
   }
+}
+
+/**
+ * Runs longer than this (about eight ordinary chunks) are worth learning from before they are
+ * matched; shorter ones are scanned whole and teach the template from their end.
+ */
+const LEARN_AHEAD_MIN_LENGTH = 2048;
+
+/** Teaches `template` the first two events of a run, when they are plain (plain-chunk.ts). */
+function learnFromStart(template: EventTemplate, text: string): void {
+  const firstEnd = text.indexOf(EVENT_END_TEXT) + EVENT_END_TEXT.length;
+  const secondEnd = text.indexOf(EVENT_END_TEXT, firstEnd) + EVENT_END_TEXT.length;
+  if (firstEnd < EVENT_END_TEXT.length || secondEnd < firstEnd + EVENT_END_TEXT.length) return;
+  const head = text.slice(0, secondEnd);
+  if (countPlainText(head) !== 2) return;
+  template.learn(head.slice(0, firstEnd));
+  template.learn(head.slice(firstEnd));
 }
 
 /** Where the event that ends at `end` (just after its blank line) starts: after the blank line before it, or 0. */
