@@ -18,6 +18,9 @@
  * Only a member's value (`"content":"..."`) is learned, never a key: a template learned from
  * `{"a":1}` and `{"b":1}` would let `{"error":1}` through.
  *
+ * An event may have an `event:` line before its data line (Anthropic, the Responses API): it is
+ * part of the first segment, so only events of the same name match.
+ *
  * Texts are latin1 views of the bytes (one character per byte), as in plain-chunk.ts; the caller
  * rules out `\r`. Each search is bounded by the event it runs in, so matching costs linear time.
  */
@@ -28,6 +31,7 @@ const COLON = 0x3a;
 const LF = '\n';
 const EVENT_END = '\n\n';
 const DATA_FIELD = 'data:';
+const EVENT_FIELD = 'event:';
 /** Events longer than this are not learned from. */
 export const MAX_LEARNED_EVENT_LENGTH = 4096;
 /** Strings two events may differ in and still yield a template: content, obfuscation, and a little more. */
@@ -43,6 +47,8 @@ export class EventTemplate {
   #candidate: string | undefined;
   /** The literal texts between the holes: one more than the holes. */
   #segments: readonly string[] | undefined;
+  /** Where the data line starts in the events it matches: after the `event:` line, if any. */
+  #dataStart = 0;
   #failedLearns = 0;
 
   /** A template has been learned. */
@@ -51,13 +57,14 @@ export class EventTemplate {
   }
 
   /**
-   * Notes one complete event (`data: ...\n\n`, `\n` line ends) that is known to be plain. With the
+   * Notes one complete event (`data: ...\n\n`, `\n` line ends, an `event:` line allowed before the
+   * data line) that is known to be plain (plain-chunk.ts, named events included). With the
    * event noted before it, it may yield a template, which then replaces the old one. After
    * MAX_FAILED_LEARNS pairs in a row without one, it stops learning.
    */
   learn(event: string): void {
     if (this.#failedLearns >= MAX_FAILED_LEARNS) return;
-    if (event.length > MAX_LEARNED_EVENT_LENGTH || !event.startsWith(DATA_FIELD)) return;
+    if (event.length > MAX_LEARNED_EVENT_LENGTH || dataLineStart(event) === -1) return;
     const previous = this.#candidate;
     // A copy: `event` is a slice of a whole read, and V8 keeps a slice's parent string alive.
     this.#candidate = Buffer.from(event, 'latin1').toString('latin1');
@@ -69,6 +76,7 @@ export class EventTemplate {
     }
     this.#failedLearns = 0;
     this.#segments = segments;
+    this.#dataStart = dataLineStart(previous);
   }
 
   /**
@@ -89,8 +97,9 @@ export class EventTemplate {
     const final = segments[last] as string;
     if (!regionIs(text, position, final)) return -1;
     const end = position + final.length;
-    // The segments hold no line end but the final blank line, so a hole held one if this is earlier.
-    return text.indexOf(LF, start) === end - EVENT_END.length ? end : -1;
+    // The data line's segments hold no line end but the final blank line, so a hole held one if
+    // this is earlier. (The `event:` line, if any, is the start of the first segment.)
+    return text.indexOf(LF, start + this.#dataStart) === end - EVENT_END.length ? end : -1;
   }
 }
 
@@ -125,11 +134,13 @@ export function stringEnd(text: string, from: number): number {
  * line ending in a blank line, and its strings in the holes must hold no line end. Else undefined.
  */
 export function buildTemplate(first: string, second: string): string[] | undefined {
-  if (!first.startsWith(DATA_FIELD) || first.includes('\r') || second.includes('\r')) return undefined;
+  const dataStart = dataLineStart(first);
+  if (dataStart === -1 || first.includes('\r') || second.includes('\r')) return undefined;
   const segments: string[] = [];
   let segmentStart = 0;
-  // Where lexing may start: past `data:` for the first hole, past a closing quote for later ones.
-  let lexFrom = DATA_FIELD.length;
+  // Where lexing may start: past `data:` for the first hole (so a different `event:` line is no
+  // hole), past a closing quote for later ones.
+  let lexFrom = dataStart + DATA_FIELD.length;
   let i = 0;
   let j = 0;
   for (;;) {
@@ -152,11 +163,19 @@ export function buildTemplate(first: string, second: string): string[] | undefin
   }
   if (segments.length === 0) return undefined;
   segments.push(first.slice(segmentStart));
-  // One data line: no line end anywhere (holes included) but the final blank line, in both events.
+  // One data line: no line end after its start (holes included) but the final blank line, in both.
   const lineEnd = first.length - EVENT_END.length;
-  if (!first.endsWith(EVENT_END) || first.indexOf(LF) !== lineEnd) return undefined;
-  if (second.indexOf(LF) !== second.length - EVENT_END.length) return undefined;
+  if (!first.endsWith(EVENT_END) || first.indexOf(LF, dataStart) !== lineEnd) return undefined;
+  if (second.indexOf(LF, dataStart) !== second.length - EVENT_END.length) return undefined;
   return segments;
+}
+
+/** Where an event's data line starts: 0, or after one `event:` line; -1 for any other shape. */
+function dataLineStart(event: string): number {
+  if (event.startsWith(DATA_FIELD)) return 0;
+  if (!event.startsWith(EVENT_FIELD)) return -1;
+  const lineEnd = event.indexOf(LF);
+  return lineEnd !== -1 && event.startsWith(DATA_FIELD, lineEnd + 1) ? lineEnd + 1 : -1;
 }
 
 /**

@@ -260,7 +260,10 @@ export class StreamObserver {
   #recognized = false;
   /** A JSON-RPC message was seen: an MCP stream, whose errors are not ours to report. */
   #jsonRpc = false;
-  /** The first data event was parsed (for the response id and model). */
+  /**
+   * The event that carries the response id and model was parsed: the first data event, or a
+   * Responses `response.created`/`in_progress`, or Anthropic's `message_start`.
+   */
   #parsedFirst = false;
   #errorsReported = 0;
   #malformedEvents = 0;
@@ -413,7 +416,9 @@ export class StreamObserver {
     let position = 0;
     const template = this.#template;
     // A long run teaches the template from its first two events, so that the rest of it can match.
-    if (!template.ready && text.length > LEARN_AHEAD_MIN_LENGTH) learnFromStart(template, text);
+    // Named events are plain once the stream is recognised (plain-chunk.ts).
+    const named = this.#recognized;
+    if (!template.ready && text.length > LEARN_AHEAD_MIN_LENGTH) learnFromStart(template, text, named);
     if (template.ready && !text.includes('\r')) {
       for (let next = template.match(text, 0); next !== -1; ) {
         this.#chunkIndex++;
@@ -423,7 +428,7 @@ export class StreamObserver {
       if (position === text.length) return;
     }
     const rest = position === 0 ? text : text.slice(position);
-    const events = countPlainText(rest);
+    const events = countPlainText(rest, named);
     if (events < 0) {
       this.#parser.feed(bytes.subarray(start + position, end));
       return;
@@ -471,6 +476,7 @@ export class StreamObserver {
       case 'response.in_progress':
         this.#recognized = true;
         if (this.#responseId === undefined) this.#readResponse(this.#parse(data)?.response);
+        this.#parsedFirst = true;
         return;
       case 'response.completed':
       case 'response.incomplete':
@@ -482,6 +488,7 @@ export class StreamObserver {
       case 'message_start':
         this.#recognized = true;
         this.#readResponse(this.#parse(data)?.message);
+        this.#parsedFirst = true;
         return;
       case 'message_delta':
         this.#recognized = true;
@@ -673,12 +680,12 @@ export class StreamObserver {
 const LEARN_AHEAD_MIN_LENGTH = 2048;
 
 /** Teaches `template` the first two events of a run, when they are plain (plain-chunk.ts). */
-function learnFromStart(template: EventTemplate, text: string): void {
+function learnFromStart(template: EventTemplate, text: string, namedEvents: boolean): void {
   const firstEnd = text.indexOf(EVENT_END_TEXT) + EVENT_END_TEXT.length;
   const secondEnd = text.indexOf(EVENT_END_TEXT, firstEnd) + EVENT_END_TEXT.length;
   if (firstEnd < EVENT_END_TEXT.length || secondEnd < firstEnd + EVENT_END_TEXT.length) return;
   const head = text.slice(0, secondEnd);
-  if (countPlainText(head) !== 2) return;
+  if (countPlainText(head, namedEvents) !== 2) return;
   template.learn(head.slice(0, firstEnd));
   template.learn(head.slice(firstEnd));
 }

@@ -17,7 +17,7 @@ const event = (content: string, finish: string | null = null) =>
   `data: {"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"finish_reason":${JSON.stringify(finish)}}]}\n\n`;
 /** An OpenAI chunk as sent by default: random `obfuscation` padding after the choices. */
 const obfuscated = (content: string, padding: string) =>
-  event(content).replace(']}\n\n', `],"obfuscation":${JSON.stringify(padding)}}\n\n`);
+  event(content).replace(']}\n\n', () => `],"obfuscation":${JSON.stringify(padding)}}\n\n`);
 const bytes = (text: string) => Buffer.from(text);
 /** The template works on the latin1 view of the bytes (one character per byte). */
 const latin1 = (text: string) => Buffer.from(text).toString('latin1');
@@ -310,6 +310,12 @@ function observe(reads: readonly Buffer[]) {
     finishReasons: observer.finishReasons,
     completed: observer.completed,
     outputTokens: observer.outputTokens,
+    inputTokens: observer.inputTokens,
+    responseId: observer.responseId,
+    responseModel: observer.responseModel,
+    final: observer.final,
+    isLlmStream: observer.isLlmStream,
+    firstChunkAt: observer.firstChunkAt,
     errors: errors.map(({ code, chunkIndex }) => ({ code, chunkIndex })),
   };
 }
@@ -367,5 +373,172 @@ describe('StreamObserver with a learned template', () => {
     const seen = observe(split(text, [1000, 5000, 9000]));
     expect(seen.chunks).toBe(202);
     expect(seen.errors).toEqual([{ code: 'server_error', chunkIndex: 201 }]);
+  });
+});
+
+/** An SSE event with an `event:` line, its type repeated in the data as the APIs do. */
+const named = (type: string, data: object = {}) =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+const textDelta = (text: string) =>
+  named('content_block_delta', { index: 0, delta: { type: 'text_delta', text } });
+const outputTextDelta = (delta: string, padding: string) =>
+  named('response.output_text.delta', { item_id: 'msg_1', output_index: 0, delta, obfuscation: padding });
+
+describe('StreamObserver on streams of named events (Anthropic Messages, OpenAI Responses)', () => {
+  const content = fc.string({ unit: 'grapheme', maxLength: 8 });
+  const anthropicMiddle = fc.oneof(
+    { weight: 10, arbitrary: content.map(textDelta) },
+    { weight: 1, arbitrary: fc.constant(named('ping')) },
+    { weight: 1, arbitrary: fc.constant(named('content_block_stop', { index: 0 })) },
+    {
+      weight: 1,
+      arbitrary: fc.constant(
+        named('content_block_start', { index: 1, content_block: { type: 'text', text: '' } }),
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constant(named('error', { error: { type: 'overloaded_error', message: 'Overloaded' } })),
+    },
+    { weight: 1, arbitrary: content.map((text) => textDelta(`"error": ${text}`)) },
+    {
+      weight: 1,
+      arbitrary: fc.constant(
+        named('message_delta', { delta: { stop_reason: 'max_tokens' }, usage: { output_tokens: 9 } }),
+      ),
+    },
+    { weight: 1, arbitrary: fc.constant(`event: content_block_delta\ndata: [DONE]\n\n`) },
+    { weight: 1, arbitrary: content.map((text) => `event: content_block_delta\n${event(text)}`) },
+    { weight: 1, arbitrary: content.map((text) => `data: {"type":"message_stop"}\n\n${textDelta(text)}`) },
+  );
+
+  it('Anthropic: sees what the parser alone sees, however the stream is split (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(anthropicMiddle, { minLength: 3, maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.boolean(),
+        (events, cuts, introduced) => {
+          const text = [
+            ...(introduced
+              ? [
+                  named('message_start', {
+                    message: { id: 'msg_1', model: 'claude-x', usage: { input_tokens: 5, output_tokens: 1 } },
+                  }),
+                ]
+              : []),
+            textDelta('Hello'),
+            ...events,
+            named('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 7 } }),
+            named('message_stop'),
+          ].join('');
+          const reference = observe([...bytes(text)].map((byte) => Buffer.from([byte])));
+          expect(observe(split(text, cuts))).toEqual(reference);
+          expect(observe([bytes(text)])).toEqual(reference);
+        },
+      ),
+      { numRuns: runs(500) },
+    );
+  });
+
+  const responsesMiddle = fc.oneof(
+    {
+      weight: 10,
+      arbitrary: fc.tuple(content, content).map(([text, padding]) => outputTextDelta(text, padding)),
+    },
+    { weight: 1, arbitrary: fc.constant(named('response.output_text.done', { text: 'Hi' })) },
+    { weight: 1, arbitrary: fc.constant(named('error', { code: 'server_error', message: 'boom' })) },
+    {
+      weight: 1,
+      arbitrary: fc.constant(
+        named('response.failed', {
+          response: { status: 'failed', error: { code: 'server_error', message: 'x' } },
+        }),
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constant(named('response.in_progress', { response: { id: 'resp_2', model: 'other' } })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constant(`event: response.output_text.delta\nevent: error\ndata: {"code":"x"}\n\n`),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constant(`event: response.output_text.delta\nid: 7\ndata: {"delta":"x"}\n\n`),
+    },
+    { weight: 1, arbitrary: fc.constant(`event: response.output_text.delta\n\n`) },
+  );
+
+  it('OpenAI Responses: sees what the parser alone sees, however the stream is split (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(responsesMiddle, { minLength: 3, maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (events, cuts) => {
+          const text = [
+            named('response.created', { response: { id: 'resp_1', model: 'gpt-x', status: 'in_progress' } }),
+            outputTextDelta('Hello', 'ab'),
+            ...events,
+            named('response.completed', {
+              response: { id: 'resp_1', status: 'completed', usage: { input_tokens: 3, output_tokens: 8 } },
+            }),
+          ].join('');
+          const reference = observe([...bytes(text)].map((byte) => Buffer.from([byte])));
+          expect(observe(split(text, cuts))).toEqual(reference);
+          expect(observe([bytes(text)])).toEqual(reference);
+        },
+      ),
+      { numRuns: runs(500) },
+    );
+  });
+
+  it('counts a long Anthropic stream read in large chunks and still reports a late error', () => {
+    const deltas = Array.from({ length: 300 }, (_, i) => textDelta(`token ${i} "q" \\ é`));
+    const error = named('error', { error: { type: 'overloaded_error', message: 'Overloaded' } });
+    const text = [
+      named('message_start', { message: { id: 'msg_1', model: 'claude-x', usage: { input_tokens: 5 } } }),
+      textDelta('Hi'),
+      ...deltas,
+      error,
+    ].join('');
+    const reads = split(text, [9000, 20_000]);
+    const seen = observe(reads);
+    expect(seen.chunks).toBe(303);
+    expect(seen.errors).toEqual([{ code: 'overloaded_error', chunkIndex: 302 }]);
+    expect(seen.outputTokens).toBe(undefined);
+    expect([seen.responseId, seen.inputTokens, seen.final, seen.completed]).toEqual([
+      'msg_1',
+      5,
+      true,
+      false,
+    ]);
+    expect(seen).toEqual(observe([...bytes(text)].map((byte) => Buffer.from([byte]))));
+  });
+
+  it('parses named events until the stream is recognised: they are what recognises it', () => {
+    // A first chunk with content but no `choices`: content seen, the stream not yet recognised.
+    const text = [
+      'data: {"text":"Hi"}\n\n',
+      ...Array.from({ length: 40 }, (_, i) => textDelta(`t${i}`)),
+    ].join('');
+    for (const reads of [[bytes(text)], split(text, [100, 3000])]) {
+      const seen = observe(reads);
+      expect(seen.isLlmStream).toBe(true);
+      expect(seen.chunks).toBe(41);
+    }
+  });
+
+  it('learns the shape of named events, and matches only events with the same name', () => {
+    const template = learned(textDelta('a'), textDelta('b'));
+    expect(template.ready).toBe(true);
+    expect(matchAll(template, textDelta('say "hi"'))).toBe(bytes(textDelta('say "hi"')).length);
+    expect(matchAll(template, textDelta('x').replace('content_block_delta\n', 'error\n'))).toBe(-1);
+    expect(matchAll(template, textDelta('xQy').replace('Q', '\n'))).toBe(-1);
+    expect(learned(textDelta('a'), textDelta('a').replace('content_block_delta\n', 'ping\n')).ready).toBe(
+      false,
+    );
+    expect(learned(`: x\n${textDelta('a')}`, `: x\n${textDelta('b')}`).ready).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SseParser } from '../../src/sse/parser.ts';
-import { countPlainEvents } from '../../src/sse/plain-chunk.ts';
+import { countPlainEvents, isPlainEventName } from '../../src/sse/plain-chunk.ts';
 
 /**
  * Property-test runs: a tenth under `npm run mutate` (MUTATE_GROUP is set), where every mutant that
@@ -88,5 +88,81 @@ describe('countPlainEvents', () => {
       }),
       { numRuns: runs(2_000) },
     );
+  });
+
+  describe('with named events allowed (a recognised stream past its first content)', () => {
+    const countNamed = (text: string) => countPlainEvents(Buffer.from(text), true);
+    const delta =
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}\n\n';
+
+    it.each([
+      ['an Anthropic text delta', delta, 1],
+      [
+        'deltas, a ping and a block stop',
+        `${delta}event: ping\ndata: {"type":"ping"}\n\n${delta}event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n`,
+        4,
+      ],
+      [
+        'a Responses text delta',
+        'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"x"}\n\n',
+        1,
+      ],
+      [
+        'a Responses item event',
+        'event: response.output_item.added\ndata: {"type":"response.output_item.added"}\n\n',
+        1,
+      ],
+      ['an event line without the space', 'event:content_block_delta\ndata: {}\n\n', 1],
+      ['an event line with no data (not dispatched)', 'event: ping\n\n', 0],
+      ['named and unnamed events', `${delta}${chunk('a')}`, 2],
+    ])('counts %s', (_name, text, events) => {
+      expect(countNamed(text)).toBe(events);
+    });
+
+    it.each([
+      ['an error event', 'event: error\ndata: {"type":"error"}\n\n'],
+      [
+        'message_start (identity, input usage)',
+        'event: message_start\ndata: {"type":"message_start","message":{}}\n\n',
+      ],
+      ['message_stop (the end)', 'event: message_stop\ndata: {"type":"message_stop"}\n\n'],
+      ['response.completed', 'event: response.completed\ndata: {}\n\n'],
+      ['response.created', 'event: response.created\ndata: {}\n\n'],
+      ['the default name', 'event: message\ndata: {}\n\n'],
+      ['an event line after the data', 'data: {}\nevent: ping\n\n'],
+      ['two event lines', 'event: ping\nevent: error\ndata: {}\n\n'],
+      ['[DONE] under a plain name', 'event: ping\ndata: [DONE]\n\n'],
+      ['a name cut by a CR', 'event: ping\r\ndata: {}\n\n'],
+    ])('sends %s to the full parser', (_name, text) => {
+      expect(countNamed(text)).toBe(-1);
+    });
+
+    it('counts no named event unless allowed', () => {
+      expect(count(delta)).toBe(-1);
+    });
+
+    it.each([
+      ['content_block_start', true],
+      ['content_block_delta', true],
+      ['content_block_stop', true],
+      ['ping', true],
+      ['response.output_text.delta', true],
+      ['response.reasoning_summary_text.delta', true],
+      ['response.function_call_arguments.done', true],
+      ['thread.message.delta', true],
+      ['response.created', false],
+      ['response.in_progress', false],
+      ['response.completed', false],
+      ['response.incomplete', false],
+      ['response.failed', false],
+      ['error', false],
+      ['message_start', false],
+      ['message_delta', false],
+      ['message_stop', false],
+      ['message', false],
+      ['', false],
+    ])('calls %s plain: %s', (name, plain) => {
+      expect(isPlainEventName(name)).toBe(plain);
+    });
   });
 });
