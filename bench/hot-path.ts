@@ -20,6 +20,7 @@ import {
   anthropicStreamFrames,
   obfuscatedStreamFrames,
   requestBody,
+  responsesStreamFrames,
   STORM_ERRORS,
   streamFrames,
 } from './payloads.ts';
@@ -82,6 +83,7 @@ const SSE_HEADERS: Headers = { 'content-type': 'text/event-stream', 'x-request-i
 const frames = streamFrames(500);
 const obfuscatedFrames = obfuscatedStreamFrames(500);
 const anthropicFrames = anthropicStreamFrames(500);
+const responsesFrames = responsesStreamFrames(500);
 
 interface Case {
   readonly name: string;
@@ -137,6 +139,12 @@ function cases(quick: boolean): Case[] {
     {
       name: `SSE ${anthropicFrames.length} events, Anthropic Messages, 4 per read`,
       script: { status: 200, headers: SSE_HEADERS, reads: sseReads(anthropicFrames, 4) },
+      stream: true,
+      calls: quick ? 100 : 300,
+    },
+    {
+      name: `SSE ${responsesFrames.length} events, OpenAI Responses, 4 per read`,
+      script: { status: 200, headers: SSE_HEADERS, reads: sseReads(responsesFrames, 4) },
       stream: true,
       calls: quick ? 100 : 300,
     },

@@ -143,6 +143,58 @@ export function anthropicStreamFrames(contentChunks: number): string[] {
   return frames;
 }
 
+/**
+ * An OpenAI Responses API stream of `contentChunks` text deltas, as sent by default: every event has
+ * its `event:` line and a `sequence_number` that counts up, deltas carry `obfuscation` padding.
+ */
+export function responsesStreamFrames(contentChunks: number): string[] {
+  let sequence = 0;
+  const frame = (type: string, data: object) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`;
+  const response = (status: string, extra: object = {}) => ({
+    id: 'resp_67ccd2bed1ec8190b14f964abc054267',
+    object: 'response',
+    created_at: CREATED,
+    status,
+    model: 'gpt-4.1-2025-04-14',
+    output: [],
+    ...extra,
+  });
+  const item = { item_id: 'msg_67ccd2bf17f0819081ff3bb2cf6508e6', output_index: 0, content_index: 0 };
+  const frames = [
+    frame('response.created', { response: response('in_progress') }),
+    frame('response.in_progress', { response: response('in_progress') }),
+    frame('response.output_item.added', {
+      output_index: 0,
+      item: { id: item.item_id, type: 'message', status: 'in_progress', content: [], role: 'assistant' },
+    }),
+    frame('response.content_part.added', {
+      ...item,
+      part: { type: 'output_text', annotations: [], text: '' },
+    }),
+  ];
+  for (let i = 0; i < contentChunks; i++) {
+    const word = WORDS[i % WORDS.length] as string;
+    frames.push(
+      frame('response.output_text.delta', {
+        ...item,
+        delta: word,
+        logprobs: [],
+        obfuscation: PADDING.slice(0, 12 - word.length + (i % 3)),
+      }),
+    );
+  }
+  frames.push(
+    frame('response.output_text.done', { ...item, text: '…', logprobs: [] }),
+    frame('response.completed', {
+      response: response('completed', {
+        usage: { input_tokens: 27, output_tokens: contentChunks, total_tokens: 27 + contentChunks },
+      }),
+    }),
+  );
+  return frames;
+}
+
 /** The stop frame, the usage frame (`stream_options.include_usage`) and `[DONE]`. */
 export function closingFrames(completionTokens: number): string[] {
   const usage = {

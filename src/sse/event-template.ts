@@ -7,10 +7,11 @@
  *     data: {"id":"c1",...,"delta":{"content":"lo!"},"finish_reason":null}],"obfuscation":"Qd0a"}\n\n
  *
  * From two plain events (plain-chunk.ts found nothing in them that can matter) that differ only
- * inside up to MAX_HOLES JSON string values, this learns their shape: the literal text around
- * those strings (the segments), and a hole for each string's content. A later event that is those
- * segments with a JSON string body in each hole (no unescaped quote, no line end) has exactly the
- * learned events' JSON structure (same keys, same values outside those strings), so it cannot
+ * inside up to MAX_HOLES JSON string values or unsigned integer values (the Responses API's
+ * `sequence_number` counts up in every event), this learns their shape: the literal text around
+ * those values (the segments), and a hole for each value. A later event that is those segments
+ * with a JSON string body (no unescaped quote, no line end) or a run of digits in each hole has
+ * exactly the learned events' JSON structure (same keys, same values elsewhere), so it cannot
  * matter either: it is counted after one slice comparison per segment and one short search per
  * hole, without the scan of plain-chunk.ts. Everything else returns -1 and takes the slower paths,
  * so a wrong guess costs time, never an observation.
@@ -34,7 +35,7 @@ const DATA_FIELD = 'data:';
 const EVENT_FIELD = 'event:';
 /** Events longer than this are not learned from. */
 export const MAX_LEARNED_EVENT_LENGTH = 4096;
-/** Strings two events may differ in and still yield a template: content, obfuscation, and a little more. */
+/** Values two events may differ in and still yield a template: content, obfuscation, a sequence number, one more. */
 export const MAX_HOLES = 4;
 /**
  * Pairs in a row that yield no template before learning stops for good: a stream whose events
@@ -47,6 +48,8 @@ export class EventTemplate {
   #candidate: string | undefined;
   /** The literal texts between the holes: one more than the holes. */
   #segments: readonly string[] | undefined;
+  /** Per hole: it holds digits (else a string's content). */
+  #numeric: readonly boolean[] = [];
   /** Where the data line starts in the events it matches: after the `event:` line, if any. */
   #dataStart = 0;
   #failedLearns = 0;
@@ -69,13 +72,14 @@ export class EventTemplate {
     // A copy: `event` is a slice of a whole read, and V8 keeps a slice's parent string alive.
     this.#candidate = Buffer.from(event, 'latin1').toString('latin1');
     if (previous === undefined) return;
-    const segments = buildTemplate(previous, this.#candidate);
-    if (segments === undefined) {
+    const template = buildTemplate(previous, this.#candidate);
+    if (template === undefined) {
       this.#failedLearns++;
       return;
     }
     this.#failedLearns = 0;
-    this.#segments = segments;
+    this.#segments = template.segments;
+    this.#numeric = template.numeric;
     this.#dataStart = dataLineStart(previous);
   }
 
@@ -91,8 +95,9 @@ export class EventTemplate {
     for (let hole = 0; hole < last; hole++) {
       const segment = segments[hole] as string;
       if (!regionIs(text, position, segment)) return -1;
-      position = stringEnd(text, position + segment.length);
-      if (position === -1) return -1;
+      const from = position + segment.length;
+      position = this.#numeric[hole] ? digitsEnd(text, from) : stringEnd(text, from);
+      if (position === -1 || (position === from && this.#numeric[hole])) return -1;
     }
     const final = segments[last] as string;
     if (!regionIs(text, position, final)) return -1;
@@ -127,16 +132,32 @@ export function stringEnd(text: string, from: number): number {
   return -1;
 }
 
+/** The end of the run of ASCII digits that starts at `from` (`from` itself when there is none). */
+function digitsEnd(text: string, from: number): number {
+  let i = from;
+  while (isDigit(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** A learned shape: the literal segments, and per hole whether it holds digits. */
+export interface Template {
+  readonly segments: readonly string[];
+  readonly numeric: readonly boolean[];
+}
+
 /**
- * The segments of two plain events that differ only inside one to MAX_HOLES JSON string values
- * (`"key":"..."`, never a key): each hole runs from a string's opening quote (kept in the segment
- * before it) to its closing quote (the start of the segment after it). Each event must be one data
- * line ending in a blank line, and its strings in the holes must hold no line end. Else undefined.
+ * The template of two plain events that differ only inside one to MAX_HOLES member values
+ * (`"key":"..."` or `"key":123`, never a key). A string hole runs from the string's opening quote
+ * (kept in the segment before it) to its closing quote (the start of the segment after it); a
+ * number hole is a run of digits right after the colon (no sign), both events' included. Each event
+ * must be one data line ending in a blank line, and its strings in the holes must hold no line
+ * end. Else undefined.
  */
-export function buildTemplate(first: string, second: string): string[] | undefined {
+export function buildTemplate(first: string, second: string): Template | undefined {
   const dataStart = dataLineStart(first);
   if (dataStart === -1 || first.includes('\r') || second.includes('\r')) return undefined;
   const segments: string[] = [];
+  const numeric: boolean[] = [];
   let segmentStart = 0;
   // Where lexing may start: past `data:` for the first hole (so a different `event:` line is no
   // hole), past a closing quote for later ones.
@@ -151,11 +172,26 @@ export function buildTemplate(first: string, second: string): string[] | undefin
     if (i === first.length && j === second.length) break;
     if (segments.length === MAX_HOLES) return undefined;
     const open = openStringAt(first, lexFrom, i);
-    if (open === -1 || !followsColon(first, lexFrom, open)) return undefined;
+    if (open === -1) {
+      // Outside any string: a number that differs, or nothing this can learn.
+      let digits = i;
+      while (digits > lexFrom && isDigit(first.charCodeAt(digits - 1))) digits--;
+      if (!followsColon(first, lexFrom, digits)) return undefined;
+      const endFirst = digitsEnd(first, digits);
+      const endSecond = digitsEnd(second, digits + (j - i));
+      if (endFirst === digits || endSecond === digits + (j - i)) return undefined;
+      segments.push(first.slice(segmentStart, digits));
+      numeric.push(true);
+      segmentStart = lexFrom = i = endFirst;
+      j = endSecond;
+      continue;
+    }
+    if (!followsColon(first, lexFrom, open)) return undefined;
     const closeFirst = stringEnd(first, open + 1);
     const closeSecond = stringEnd(second, open + 1 + (j - i));
     if (closeFirst === -1 || closeSecond === -1) return undefined;
     segments.push(first.slice(segmentStart, open + 1));
+    numeric.push(false);
     segmentStart = closeFirst;
     lexFrom = closeFirst + 1;
     i = closeFirst;
@@ -167,7 +203,11 @@ export function buildTemplate(first: string, second: string): string[] | undefin
   const lineEnd = first.length - EVENT_END.length;
   if (!first.endsWith(EVENT_END) || first.indexOf(LF, dataStart) !== lineEnd) return undefined;
   if (second.indexOf(LF, dataStart) !== second.length - EVENT_END.length) return undefined;
-  return segments;
+  return { segments, numeric };
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
 }
 
 /** Where an event's data line starts: 0, or after one `event:` line; -1 for any other shape. */
@@ -201,8 +241,8 @@ function openStringAt(event: string, from: number, position: number): number {
 }
 
 /**
- * Whether the string opening at `open` is an object member's value: a `:` at or after `from` before
- * it, blanks aside. (For the first hole `from` is past `data:`: a bare JSON string as the whole value
+ * Whether the value starting at `open` is an object member's value: a `:` at or after `from` before
+ * it, blanks aside. (For the first hole `from` is past `data:`: a bare JSON value as the whole data
  * is not a member's value.)
  */
 function followsColon(event: string, from: number, open: number): boolean {

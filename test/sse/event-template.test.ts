@@ -92,6 +92,19 @@ describe('EventTemplate', () => {
     expect(matchAll(partly, shaped(['x', 'B', 'c', 'd', 'y']))).toBe(-1);
   });
 
+  it('learns an unsigned integer that differs (the Responses sequence_number) as a hole of digits', () => {
+    const delta = (text: string, sequence: string) =>
+      `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${sequence},"item_id":"msg_1","delta":${JSON.stringify(text)},"obfuscation":"p${sequence}"}\n\n`;
+    const template = learned(delta('a', '4'), delta('b', '5'));
+    expect(template.ready).toBe(true);
+    expect(matchAll(template, delta('xyz', '10234'))).toBe(delta('xyz', '10234').length);
+    for (const sequence of ['', '-1', '1.5', '1e3', '"7"', 'null', ' 7'])
+      expect([sequence, matchAll(template, delta('x', sequence))]).toEqual([sequence, -1]);
+    // Digits that run on from the common text: 19 and 21 differ in the run "19"/"21".
+    const runOn = learned(delta('a', '19'), delta('b', '21'));
+    expect(matchAll(runOn, delta('c', '3'))).toBe(delta('c', '3').length);
+  });
+
   it('never takes a raw line end inside a hole', () => {
     const template = learned(obfuscated('a', 'b'), obfuscated('c', 'd'));
     expect(matchAll(template, obfuscated('x', 'y').replace('"x"', '"x\n"'))).toBe(-1);
@@ -126,15 +139,20 @@ describe('EventTemplate', () => {
     expect(matchAll(template, event(''))).toBe(bytes(event('')).length);
   });
 
-  it('learns nothing from events whose difference is not inside one string', () => {
-    // Different numbers: the common prefix ends outside a string.
-    expect(buildTemplate(latin1('data: {"n":1,"c":"a"}\n\n'), latin1('data: {"n":2,"c":"a"}\n\n'))).toBe(
-      undefined,
-    );
-    // One string differs, the other difference is a number.
-    expect(buildTemplate(latin1('data: {"c":"a","d":1}\n\n'), latin1('data: {"c":"b","d":2}\n\n'))).toBe(
-      undefined,
-    );
+  it.each([
+    ['a negative number', '"n":-1', '"n":-2'],
+    ['a fraction that differs after the point', '"n":1.5', '"n":1.7'],
+    ['an exponent', '"n":1e5', '"n":1e6'],
+    ['a boolean', '"n":true', '"n":false'],
+    ['a number in an array', '"n":[1]', '"n":[2]'],
+    ['null against a number', '"n":null', '"n":1'],
+    ['a string against a number', '"n":"1"', '"n":1'],
+  ])('learns nothing from values that are not strings or unsigned integers: %s', (_name, a, b) => {
+    const shaped = (member: string) => latin1(`data: {"c":"x",${member}}\n\n`);
+    expect(buildTemplate(shaped(a), shaped(b))).toBe(undefined);
+  });
+
+  it('learns nothing from events whose difference is not inside a member value', () => {
     // Two lines.
     expect(buildTemplate(latin1(': x\ndata: {"c":"a"}\n\n'), latin1(': x\ndata: {"c":"b"}\n\n'))).toBe(
       undefined,
@@ -210,14 +228,14 @@ describe('EventTemplate', () => {
       'data: {"c":"b",\ndata: "d":1}\n\n',
     ],
     ['no blank line at the end', 'data: {"c":"a"}\n', 'data: {"c":"b"}\n'],
-    ['different endings', 'data: {"c":"a","d":1}\n\n', 'data: {"c":"b","d":2}\n\n'],
+    ['different endings', 'data: {"c":"a","d":true}\n\n', 'data: {"c":"b","d":false}\n\n'],
     ['a second event shorter than the shape', 'data: {"c":"abc"}\n\n', 'data: {"c":'],
   ])('builds no template from %s', (_name, first, second) => {
     expect(buildTemplate(latin1(first), latin1(second))).toBe(undefined);
   });
 
   it(`stops learning after ${MAX_FAILED_LEARNS} pairs in a row that yield no template (events that differ in two places)`, () => {
-    const numbered = (n: number, c = 'x') => `data: {"n":${n},"c":"${c}"}\n\n`;
+    const numbered = (n: number, c = 'x') => `data: {"n":[${n}],"c":"${c}"}\n\n`;
     // Learning `count` numbered events, then two that differ only in the string: the first of those
     // two still fails against the last numbered one.
     const learnedAfter = (count: number) => {
@@ -241,8 +259,8 @@ describe('EventTemplate', () => {
 
   it('keeps its template when a later pair yields none', () => {
     const template = learned(event('a'), event('b'));
-    template.learn(latin1('data: {"n":1}\n\n'));
-    template.learn(latin1('data: {"n":2}\n\n'));
+    template.learn(latin1('data: {"n":[1]}\n\n'));
+    template.learn(latin1('data: {"n":[2]}\n\n'));
     expect(matchAll(template, event('c'))).toBe(bytes(event('c')).length);
   });
 
@@ -294,6 +312,62 @@ describe('EventTemplate', () => {
         expect(parsed === undefined || sameShape).toBe(true);
         expect(candidate.indexOf('\n')).toBe(candidate.length - 2);
       }),
+      { numRuns: runs(3_000) },
+    );
+  });
+
+  it('matches exactly the events with the learned JSON structure, numbers in their holes included (property)', () => {
+    const delta = (text: string, sequence: string, padding: string) =>
+      `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${sequence},"delta":${text},"obfuscation":${padding}}\n\n`;
+    const jsonString = fc.string({ unit: 'grapheme', maxLength: 8 }).map((text) => JSON.stringify(text));
+    const numberText = fc.oneof(
+      fc.nat().map(String),
+      fc.constantFrom('', '-1', '1.5', '01', '1e3', '"1"', 'null', '1 ', '9'.repeat(20)),
+    );
+    const stringText = fc.oneof(
+      jsonString,
+      middleBytes.map((middle) => `"${middle}"`),
+    );
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.nat(), fc.nat()),
+        fc.tuple(jsonString, jsonString),
+        numberText,
+        stringText,
+        stringText,
+        ([s1, s2], [t1, t2], sequence, text, padding) => {
+          fc.pre(s1 !== s2 && t1 !== t2 && !`${text}${padding}`.includes('\r'));
+          const template = learned(delta(t1, String(s1), t2), delta(t2, String(s2), t1));
+          const candidate = delta(text, sequence, padding);
+          const end = matchAll(template, candidate);
+          const dataLine = candidate.slice(candidate.indexOf('\n') + 1);
+          const parsed = dataOf(dataLine) as {
+            sequence_number?: unknown;
+            delta?: unknown;
+            obfuscation?: unknown;
+          };
+          const sameShape =
+            typeof parsed?.sequence_number === 'number' &&
+            typeof parsed?.delta === 'string' &&
+            typeof parsed?.obfuscation === 'string' &&
+            JSON.stringify(parsed) ===
+              JSON.stringify(
+                dataOf(
+                  delta(
+                    JSON.stringify(parsed.delta),
+                    String(parsed.sequence_number),
+                    JSON.stringify(parsed.obfuscation),
+                  ).slice(candidate.indexOf('\n') + 1),
+                ),
+              );
+          // Where the number is written as a plain unsigned integer, the event must match.
+          if (sameShape && /^(0|[1-9][0-9]*)$/.test(sequence)) expect(end).toBe(bytes(candidate).length);
+          if (end === -1) return;
+          expect(end).toBe(bytes(candidate).length);
+          expect(parsed === undefined || sameShape).toBe(true);
+          expect(dataLine.indexOf('\n')).toBe(dataLine.length - 2);
+        },
+      ),
       { numRuns: runs(3_000) },
     );
   });
@@ -381,8 +455,14 @@ const named = (type: string, data: object = {}) =>
   `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 const textDelta = (text: string) =>
   named('content_block_delta', { index: 0, delta: { type: 'text_delta', text } });
-const outputTextDelta = (delta: string, padding: string) =>
-  named('response.output_text.delta', { item_id: 'msg_1', output_index: 0, delta, obfuscation: padding });
+const outputTextDelta = (delta: string, padding: string, sequence = 1) =>
+  named('response.output_text.delta', {
+    sequence_number: sequence,
+    item_id: 'msg_1',
+    output_index: 0,
+    delta,
+    obfuscation: padding,
+  });
 
 describe('StreamObserver on streams of named events (Anthropic Messages, OpenAI Responses)', () => {
   const content = fc.string({ unit: 'grapheme', maxLength: 8 });
@@ -444,7 +524,9 @@ describe('StreamObserver on streams of named events (Anthropic Messages, OpenAI 
   const responsesMiddle = fc.oneof(
     {
       weight: 10,
-      arbitrary: fc.tuple(content, content).map(([text, padding]) => outputTextDelta(text, padding)),
+      arbitrary: fc
+        .tuple(content, content, fc.nat(100_000))
+        .map(([text, padding, sequence]) => outputTextDelta(text, padding, sequence)),
     },
     { weight: 1, arbitrary: fc.constant(named('response.output_text.done', { text: 'Hi' })) },
     { weight: 1, arbitrary: fc.constant(named('error', { code: 'server_error', message: 'boom' })) },
