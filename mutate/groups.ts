@@ -22,7 +22,12 @@ export const GROUPS: readonly MutationGroup[] = [
   {
     name: 'sse-parser',
     mutate: ['src/sse/parser.ts', 'src/sse/plain-chunk.ts', 'src/sse/event-template.ts'],
-    tests: ['test/sse/parser.test.ts', 'test/sse/plain-chunk.test.ts', 'test/sse/event-template.test.ts'],
+    tests: [
+      'test/sse/parser.test.ts',
+      'test/sse/plain-chunk.test.ts',
+      'test/sse/event-template.test.ts',
+      'test/sse/stream-observer-fast-path.test.ts',
+    ],
   },
   {
     name: 'genai',
@@ -56,6 +61,7 @@ export const GROUPS: readonly MutationGroup[] = [
       'test/sse/stream-observer.test.ts',
       'test/sse/stream-formats.test.ts',
       'test/sse/stream-observer-gaps.test.ts',
+      'test/sse/stream-observer-fast-path.test.ts',
     ],
   },
   {

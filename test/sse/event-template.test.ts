@@ -7,17 +7,12 @@ import {
   MAX_HOLES,
   MAX_LEARNED_EVENT_LENGTH,
 } from '../../src/sse/event-template.ts';
-import { type StreamErrorInfo, StreamObserver } from '../../src/sse/stream-observer.ts';
+import { anthropicTextDelta, chatChunk, obfuscatedChunk } from '../support/sse-events.ts';
 
 /** A tenth of the property runs under `npm run mutate` (docs/mutation.md). */
 const runs = (count: number): number =>
   process.env.MUTATE_GROUP === undefined ? count : Math.ceil(count / 10);
 
-const event = (content: string, finish: string | null = null) =>
-  `data: {"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"finish_reason":${JSON.stringify(finish)}}]}\n\n`;
-/** An OpenAI chunk as sent by default: random `obfuscation` padding after the choices. */
-const obfuscated = (content: string, padding: string) =>
-  event(content).replace(']}\n\n', () => `],"obfuscation":${JSON.stringify(padding)}}\n\n`);
 const bytes = (text: string) => Buffer.from(text);
 /** The template works on the latin1 view of the bytes (one character per byte). */
 const latin1 = (text: string) => Buffer.from(text).toString('latin1');
@@ -36,46 +31,46 @@ const matchAll = (template: EventTemplate, text: string) => template.match(latin
 describe('EventTemplate', () => {
   it('is not ready after one event, and ready after two that differ inside one string', () => {
     const template = new EventTemplate();
-    template.learn(latin1(event('Hel')));
+    template.learn(latin1(chatChunk('Hel')));
     expect(template.ready).toBe(false);
-    template.learn(latin1(event('lo')));
+    template.learn(latin1(chatChunk('lo')));
     expect(template.ready).toBe(true);
   });
 
   it('matches an event with other content, ending where its blank line ends', () => {
-    const template = learned(event('Hel'), event('lo'));
-    const text = event(' wörld ✓, a \\ and \n escaped');
+    const template = learned(chatChunk('Hel'), chatChunk('lo'));
+    const text = chatChunk(' wörld ✓, a \\ and \n escaped');
     expect(matchAll(template, text)).toBe(bytes(text).length);
-    expect(matchAll(template, event(''))).toBe(bytes(event('')).length);
+    expect(matchAll(template, chatChunk(''))).toBe(bytes(chatChunk('')).length);
   });
 
   it('matches event by event inside a larger read', () => {
-    const template = learned(event('a'), event('b'));
-    const run = latin1(event('c') + event('dd') + event('eee'));
+    const template = learned(chatChunk('a'), chatChunk('b'));
+    const run = latin1(chatChunk('c') + chatChunk('dd') + chatChunk('eee'));
     const first = template.match(run, 0);
-    expect(first).toBe(bytes(event('c')).length);
+    expect(first).toBe(bytes(chatChunk('c')).length);
     const second = template.match(run, first);
-    expect(second).toBe(first + bytes(event('dd')).length);
+    expect(second).toBe(first + bytes(chatChunk('dd')).length);
     expect(template.match(run, second)).toBe(run.length);
     expect(template.match(run.slice(0, -1), second)).toBe(-1);
   });
 
   it('matches content with escaped quotes and backslashes, and learns from such content', () => {
-    const template = learned(event('say "hi"'), event('a\\'));
+    const template = learned(chatChunk('say "hi"'), chatChunk('a\\'));
     expect(template.ready).toBe(true);
     for (const content of ['', 'x "y" \\ z\\', '\\"', '{"error":1}', '\\\\"']) {
-      expect(matchAll(template, event(content))).toBe(bytes(event(content)).length);
+      expect(matchAll(template, chatChunk(content))).toBe(bytes(chatChunk(content)).length);
     }
   });
 
   it('learns the content and the obfuscation padding of OpenAI chunks as two holes', () => {
-    const template = learned(obfuscated('Hel', 'x7'), obfuscated('lo!', 'Qd0a'));
+    const template = learned(obfuscatedChunk('Hel', 'x7'), obfuscatedChunk('lo!', 'Qd0a'));
     expect(template.ready).toBe(true);
-    const next = obfuscated(' world', '');
+    const next = obfuscatedChunk(' world', '');
     expect(matchAll(template, next)).toBe(bytes(next).length);
-    expect(matchAll(template, event(' world'))).toBe(-1);
+    expect(matchAll(template, chatChunk(' world'))).toBe(-1);
     expect(matchAll(template, next.replace('"obfuscation"', '"error"'))).toBe(-1);
-    expect(matchAll(template, obfuscated('a', 'b"c'))).toBe(bytes(obfuscated('a', 'b"c')).length);
+    expect(matchAll(template, obfuscatedChunk('a', 'b"c'))).toBe(bytes(obfuscatedChunk('a', 'b"c')).length);
   });
 
   it(`learns up to ${MAX_HOLES} strings that differ, and keeps the strings that do not as they are`, () => {
@@ -106,23 +101,23 @@ describe('EventTemplate', () => {
   });
 
   it('never takes a raw line end inside a hole', () => {
-    const template = learned(obfuscated('a', 'b'), obfuscated('c', 'd'));
-    expect(matchAll(template, obfuscated('x', 'y').replace('"x"', '"x\n"'))).toBe(-1);
-    const twoEvents = latin1(obfuscated('x\n', 'y').replace('x\\n', 'x\n') + obfuscated('z', 'w'));
+    const template = learned(obfuscatedChunk('a', 'b'), obfuscatedChunk('c', 'd'));
+    expect(matchAll(template, obfuscatedChunk('x', 'y').replace('"x"', '"x\n"'))).toBe(-1);
+    const twoEvents = latin1(obfuscatedChunk('x\n', 'y').replace('x\\n', 'x\n') + obfuscatedChunk('z', 'w'));
     expect(template.match(twoEvents, 0)).toBe(-1);
   });
 
   it.each([
-    ['a finish reason', event('x', 'stop')],
+    ['a finish reason', chatChunk('x', 'stop')],
     ['an error key', `data: {"error":{"code":"server_error","message":"boom"}}\n\n`],
-    ['a content string ending in a backslash', event('a\\').replace('a\\\\', 'a\\')],
-    ['an extra key after the content', event('x').replace('"content":"x"', '"content":"x","error":"y"')],
-    ['a second line', event('x').replace('"content":"x', '"content":"x\ndata: {}')],
-    ['a partial event', event('x').slice(0, -1)],
+    ['a content string ending in a backslash', chatChunk('a\\').replace('a\\\\', 'a\\')],
+    ['an extra key after the content', chatChunk('x').replace('"content":"x"', '"content":"x","error":"y"')],
+    ['a second line', chatChunk('x').replace('"content":"x', '"content":"x\ndata: {}')],
+    ['a partial event', chatChunk('x').slice(0, -1)],
     ['[DONE]', 'data: [DONE]\n\n'],
-    ['an event: field before the data', `event: error\n${event('x')}`],
+    ['an event: field before the data', `event: error\n${chatChunk('x')}`],
   ])('does not match %s', (_name, text) => {
-    expect(matchAll(learned(event('a'), event('b')), text)).toBe(-1);
+    expect(matchAll(learned(chatChunk('a'), chatChunk('b')), text)).toBe(-1);
   });
 
   it('never learns a key: events that differ in a key name teach nothing', () => {
@@ -134,9 +129,9 @@ describe('EventTemplate', () => {
   });
 
   it('learns the whole string even when the two contents share their first or last characters', () => {
-    const template = learned(event(' the'), event(' model'));
-    expect(matchAll(template, event(','))).toBe(bytes(event(',')).length);
-    expect(matchAll(template, event(''))).toBe(bytes(event('')).length);
+    const template = learned(chatChunk(' the'), chatChunk(' model'));
+    expect(matchAll(template, chatChunk(','))).toBe(bytes(chatChunk(',')).length);
+    expect(matchAll(template, chatChunk(''))).toBe(bytes(chatChunk('')).length);
   });
 
   it.each([
@@ -170,19 +165,19 @@ describe('EventTemplate', () => {
     template.learn(latin1(': keep-alive\n\n'));
     template.learn(latin1(': keep-alive\n\n'));
     expect(template.ready).toBe(false);
-    const long = event('x'.repeat(5000));
+    const long = chatChunk('x'.repeat(5000));
     template.learn(latin1(long));
     template.learn(latin1(long.replace('xxx', 'yyy')));
     expect(template.ready).toBe(false);
   });
 
   it('matches nothing before it has learned', () => {
-    expect(matchAll(new EventTemplate(), event('a'))).toBe(-1);
+    expect(matchAll(new EventTemplate(), chatChunk('a'))).toBe(-1);
   });
 
   it('learns from events up to MAX_LEARNED_EVENT_LENGTH characters, not longer', () => {
     const sized = (content: string, length: number) => {
-      const text = event(content);
+      const text = chatChunk(content);
       return text.replace(
         `"content":"${content}"`,
         `"content":"${content}${'x'.repeat(length - text.length)}"`,
@@ -252,16 +247,31 @@ describe('EventTemplate', () => {
     // A template resets the count: failures before and after it do not add up.
     const template = learnedAfter(MAX_FAILED_LEARNS - 1);
     for (let n = 0; n < MAX_FAILED_LEARNS - 2; n++) template.learn(latin1(numbered(n)));
-    template.learn(latin1(event('a')));
-    template.learn(latin1(event('b')));
-    expect(matchAll(template, event('c'))).toBe(bytes(event('c')).length);
+    template.learn(latin1(chatChunk('a')));
+    template.learn(latin1(chatChunk('b')));
+    expect(matchAll(template, chatChunk('c'))).toBe(bytes(chatChunk('c')).length);
   });
 
   it('keeps its template when a later pair yields none', () => {
-    const template = learned(event('a'), event('b'));
+    const template = learned(chatChunk('a'), chatChunk('b'));
     template.learn(latin1('data: {"n":[1]}\n\n'));
     template.learn(latin1('data: {"n":[2]}\n\n'));
-    expect(matchAll(template, event('c'))).toBe(bytes(event('c')).length);
+    expect(matchAll(template, chatChunk('c'))).toBe(bytes(chatChunk('c')).length);
+  });
+
+  it('learns the shape of named events, and matches only events with the same name', () => {
+    const template = learned(anthropicTextDelta('a'), anthropicTextDelta('b'));
+    expect(template.ready).toBe(true);
+    expect(matchAll(template, anthropicTextDelta('say "hi"'))).toBe(
+      bytes(anthropicTextDelta('say "hi"')).length,
+    );
+    expect(matchAll(template, anthropicTextDelta('x').replace('content_block_delta\n', 'error\n'))).toBe(-1);
+    expect(matchAll(template, anthropicTextDelta('xQy').replace('Q', '\n'))).toBe(-1);
+    expect(
+      learned(anthropicTextDelta('a'), anthropicTextDelta('a').replace('content_block_delta\n', 'ping\n'))
+        .ready,
+    ).toBe(false);
+    expect(learned(`: x\n${anthropicTextDelta('a')}`, `: x\n${anthropicTextDelta('b')}`).ready).toBe(false);
   });
 
   /** Arbitrary text, heavy on the characters that matter to JSON's structure. */
@@ -286,13 +296,13 @@ describe('EventTemplate', () => {
 
   it('matches exactly the events with the learned JSON structure, whatever the bytes in the strings (property)', () => {
     const text = fc.string({ unit: 'grapheme', maxLength: 12 });
-    const empty = obfuscated('', '');
+    const empty = obfuscatedChunk('', '');
     const contentAt = empty.indexOf('"content":"') + '"content":"'.length;
     const paddingAt = empty.indexOf('"obfuscation":"') + '"obfuscation":"'.length;
     fc.assert(
       fc.property(text, text, text, text, middleBytes, middleBytes, (a, b, pa, pb, content, padding) => {
         fc.pre(a !== b && pa !== pb && !`${content}${padding}`.includes('\r')); // the caller rules out CR
-        const template = learned(obfuscated(a, pa), obfuscated(b, pb));
+        const template = learned(obfuscatedChunk(a, pa), obfuscatedChunk(b, pb));
         const candidate = `${empty.slice(0, contentAt)}${content}${empty.slice(contentAt, paddingAt)}${padding}${empty.slice(paddingAt)}`;
         const end = matchAll(template, candidate);
         // Same document as a generated event with the parsed strings in their places.
@@ -304,7 +314,8 @@ describe('EventTemplate', () => {
         const sameShape =
           typeof parsedContent === 'string' &&
           typeof parsed?.obfuscation === 'string' &&
-          JSON.stringify(parsed) === JSON.stringify(dataOf(obfuscated(parsedContent, parsed.obfuscation)));
+          JSON.stringify(parsed) ===
+            JSON.stringify(dataOf(obfuscatedChunk(parsedContent, parsed.obfuscation)));
         if (sameShape) expect(end).toBe(bytes(candidate).length);
         if (end === -1) return;
         expect(end).toBe(bytes(candidate).length);
@@ -370,257 +381,5 @@ describe('EventTemplate', () => {
       ),
       { numRuns: runs(3_000) },
     );
-  });
-});
-
-/** What a stream observer saw, for comparing the fast paths with the parser alone. */
-function observe(reads: readonly Buffer[]) {
-  const errors: StreamErrorInfo[] = [];
-  const observer = new StreamObserver({ onError: (error) => errors.push(error), now: () => 1 });
-  for (const read of reads) observer.write(read);
-  observer.end();
-  return {
-    chunks: observer.chunkIndex,
-    finishReasons: observer.finishReasons,
-    completed: observer.completed,
-    outputTokens: observer.outputTokens,
-    inputTokens: observer.inputTokens,
-    responseId: observer.responseId,
-    responseModel: observer.responseModel,
-    final: observer.final,
-    isLlmStream: observer.isLlmStream,
-    firstChunkAt: observer.firstChunkAt,
-    errors: errors.map(({ code, chunkIndex }) => ({ code, chunkIndex })),
-  };
-}
-
-/** The same stream, split into reads at the given cut points. */
-function split(text: string, cuts: readonly number[]): Buffer[] {
-  const buffer = bytes(text);
-  const points = [...new Set(cuts.map((cut) => cut % (buffer.length + 1)))].sort((x, y) => x - y);
-  const reads: Buffer[] = [];
-  let start = 0;
-  for (const point of [...points, buffer.length]) {
-    if (point > start) reads.push(buffer.subarray(start, point));
-    start = point;
-  }
-  return reads;
-}
-
-describe('StreamObserver with a learned template', () => {
-  const content = fc.string({ unit: 'grapheme', maxLength: 8 });
-  const middleEvent = fc.oneof(
-    { weight: 8, arbitrary: content.map((text) => event(text)) },
-    { weight: 8, arbitrary: fc.tuple(content, content).map(([text, padding]) => obfuscated(text, padding)) },
-    { weight: 1, arbitrary: fc.constant(`data: {"error":{"code":"server_error","message":"boom"}}\n\n`) },
-    { weight: 1, arbitrary: content.map((text) => event(text, 'error')) },
-    { weight: 1, arbitrary: fc.constant(': keep-alive\n\n') },
-  );
-
-  it('sees every chunk, error and finish reason the parser alone sees, however the stream is split (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(middleEvent, { minLength: 3, maxLength: 30 }),
-        fc.array(fc.nat(), { maxLength: 8 }),
-        (events, cuts) => {
-          const text = [
-            event('Hello'),
-            ...events,
-            event('', 'stop'),
-            'data: {"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":7}}\n\n',
-            'data: [DONE]\n\n',
-          ].join('');
-          // One byte per read never reaches the fast paths: the parser alone is the reference.
-          const reference = observe([...bytes(text)].map((byte) => Buffer.from([byte])));
-          expect(observe(split(text, cuts))).toEqual(reference);
-          expect(observe([bytes(text)])).toEqual(reference);
-        },
-      ),
-      { numRuns: runs(500) },
-    );
-  });
-
-  it('counts a long run of content events and still reports an error after them', () => {
-    const contents = Array.from({ length: 200 }, (_, i) => event(`token ${i} "q" \\ é`));
-    const error = `data: {"error":{"code":"server_error","message":"boom"}}\n\n`;
-    const text = [event('Hi'), ...contents, error].join('');
-    const seen = observe(split(text, [1000, 5000, 9000]));
-    expect(seen.chunks).toBe(202);
-    expect(seen.errors).toEqual([{ code: 'server_error', chunkIndex: 201 }]);
-  });
-});
-
-/** An SSE event with an `event:` line, its type repeated in the data as the APIs do. */
-const named = (type: string, data: object = {}) =>
-  `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
-const textDelta = (text: string) =>
-  named('content_block_delta', { index: 0, delta: { type: 'text_delta', text } });
-const outputTextDelta = (delta: string, padding: string, sequence = 1) =>
-  named('response.output_text.delta', {
-    sequence_number: sequence,
-    item_id: 'msg_1',
-    output_index: 0,
-    delta,
-    obfuscation: padding,
-  });
-
-describe('StreamObserver on streams of named events (Anthropic Messages, OpenAI Responses)', () => {
-  const content = fc.string({ unit: 'grapheme', maxLength: 8 });
-  const anthropicMiddle = fc.oneof(
-    { weight: 10, arbitrary: content.map(textDelta) },
-    { weight: 1, arbitrary: fc.constant(named('ping')) },
-    { weight: 1, arbitrary: fc.constant(named('content_block_stop', { index: 0 })) },
-    {
-      weight: 1,
-      arbitrary: fc.constant(
-        named('content_block_start', { index: 1, content_block: { type: 'text', text: '' } }),
-      ),
-    },
-    {
-      weight: 1,
-      arbitrary: fc.constant(named('error', { error: { type: 'overloaded_error', message: 'Overloaded' } })),
-    },
-    { weight: 1, arbitrary: content.map((text) => textDelta(`"error": ${text}`)) },
-    {
-      weight: 1,
-      arbitrary: fc.constant(
-        named('message_delta', { delta: { stop_reason: 'max_tokens' }, usage: { output_tokens: 9 } }),
-      ),
-    },
-    { weight: 1, arbitrary: fc.constant(`event: content_block_delta\ndata: [DONE]\n\n`) },
-    { weight: 1, arbitrary: content.map((text) => `event: content_block_delta\n${event(text)}`) },
-    { weight: 1, arbitrary: content.map((text) => `data: {"type":"message_stop"}\n\n${textDelta(text)}`) },
-  );
-
-  it('Anthropic: sees what the parser alone sees, however the stream is split (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(anthropicMiddle, { minLength: 3, maxLength: 30 }),
-        fc.array(fc.nat(), { maxLength: 8 }),
-        fc.boolean(),
-        (events, cuts, introduced) => {
-          const text = [
-            ...(introduced
-              ? [
-                  named('message_start', {
-                    message: { id: 'msg_1', model: 'claude-x', usage: { input_tokens: 5, output_tokens: 1 } },
-                  }),
-                ]
-              : []),
-            textDelta('Hello'),
-            ...events,
-            named('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 7 } }),
-            named('message_stop'),
-          ].join('');
-          const reference = observe([...bytes(text)].map((byte) => Buffer.from([byte])));
-          expect(observe(split(text, cuts))).toEqual(reference);
-          expect(observe([bytes(text)])).toEqual(reference);
-        },
-      ),
-      { numRuns: runs(500) },
-    );
-  });
-
-  const responsesMiddle = fc.oneof(
-    {
-      weight: 10,
-      arbitrary: fc
-        .tuple(content, content, fc.nat(100_000))
-        .map(([text, padding, sequence]) => outputTextDelta(text, padding, sequence)),
-    },
-    { weight: 1, arbitrary: fc.constant(named('response.output_text.done', { text: 'Hi' })) },
-    { weight: 1, arbitrary: fc.constant(named('error', { code: 'server_error', message: 'boom' })) },
-    {
-      weight: 1,
-      arbitrary: fc.constant(
-        named('response.failed', {
-          response: { status: 'failed', error: { code: 'server_error', message: 'x' } },
-        }),
-      ),
-    },
-    {
-      weight: 1,
-      arbitrary: fc.constant(named('response.in_progress', { response: { id: 'resp_2', model: 'other' } })),
-    },
-    {
-      weight: 1,
-      arbitrary: fc.constant(`event: response.output_text.delta\nevent: error\ndata: {"code":"x"}\n\n`),
-    },
-    {
-      weight: 1,
-      arbitrary: fc.constant(`event: response.output_text.delta\nid: 7\ndata: {"delta":"x"}\n\n`),
-    },
-    { weight: 1, arbitrary: fc.constant(`event: response.output_text.delta\n\n`) },
-  );
-
-  it('OpenAI Responses: sees what the parser alone sees, however the stream is split (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(responsesMiddle, { minLength: 3, maxLength: 30 }),
-        fc.array(fc.nat(), { maxLength: 8 }),
-        (events, cuts) => {
-          const text = [
-            named('response.created', { response: { id: 'resp_1', model: 'gpt-x', status: 'in_progress' } }),
-            outputTextDelta('Hello', 'ab'),
-            ...events,
-            named('response.completed', {
-              response: { id: 'resp_1', status: 'completed', usage: { input_tokens: 3, output_tokens: 8 } },
-            }),
-          ].join('');
-          const reference = observe([...bytes(text)].map((byte) => Buffer.from([byte])));
-          expect(observe(split(text, cuts))).toEqual(reference);
-          expect(observe([bytes(text)])).toEqual(reference);
-        },
-      ),
-      { numRuns: runs(500) },
-    );
-  });
-
-  it('counts a long Anthropic stream read in large chunks and still reports a late error', () => {
-    const deltas = Array.from({ length: 300 }, (_, i) => textDelta(`token ${i} "q" \\ é`));
-    const error = named('error', { error: { type: 'overloaded_error', message: 'Overloaded' } });
-    const text = [
-      named('message_start', { message: { id: 'msg_1', model: 'claude-x', usage: { input_tokens: 5 } } }),
-      textDelta('Hi'),
-      ...deltas,
-      error,
-    ].join('');
-    const reads = split(text, [9000, 20_000]);
-    const seen = observe(reads);
-    expect(seen.chunks).toBe(303);
-    expect(seen.errors).toEqual([{ code: 'overloaded_error', chunkIndex: 302 }]);
-    expect(seen.outputTokens).toBe(undefined);
-    expect([seen.responseId, seen.inputTokens, seen.final, seen.completed]).toEqual([
-      'msg_1',
-      5,
-      true,
-      false,
-    ]);
-    expect(seen).toEqual(observe([...bytes(text)].map((byte) => Buffer.from([byte]))));
-  });
-
-  it('parses named events until the stream is recognised: they are what recognises it', () => {
-    // A first chunk with content but no `choices`: content seen, the stream not yet recognised.
-    const text = [
-      'data: {"text":"Hi"}\n\n',
-      ...Array.from({ length: 40 }, (_, i) => textDelta(`t${i}`)),
-    ].join('');
-    for (const reads of [[bytes(text)], split(text, [100, 3000])]) {
-      const seen = observe(reads);
-      expect(seen.isLlmStream).toBe(true);
-      expect(seen.chunks).toBe(41);
-    }
-  });
-
-  it('learns the shape of named events, and matches only events with the same name', () => {
-    const template = learned(textDelta('a'), textDelta('b'));
-    expect(template.ready).toBe(true);
-    expect(matchAll(template, textDelta('say "hi"'))).toBe(bytes(textDelta('say "hi"')).length);
-    expect(matchAll(template, textDelta('x').replace('content_block_delta\n', 'error\n'))).toBe(-1);
-    expect(matchAll(template, textDelta('xQy').replace('Q', '\n'))).toBe(-1);
-    expect(learned(textDelta('a'), textDelta('a').replace('content_block_delta\n', 'ping\n')).ready).toBe(
-      false,
-    );
-    expect(learned(`: x\n${textDelta('a')}`, `: x\n${textDelta('b')}`).ready).toBe(false);
   });
 });

@@ -1,0 +1,261 @@
+/**
+ * The stream observer's fast paths (plain-chunk.ts, event-template.ts, named events) judged against
+ * the parser alone: whatever the stream and however it is split into reads, the observer must see
+ * what it sees when fed one byte at a time, which never reaches a fast path.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type StreamErrorInfo, StreamObserver } from '../../src/sse/stream-observer.ts';
+import {
+  anthropicTextDelta,
+  chatChunk,
+  namedEvent,
+  obfuscatedChunk,
+  responsesTextDelta,
+} from '../support/sse-events.ts';
+
+/** A tenth of the property runs under `npm run mutate` (docs/mutation.md). */
+const runs = (count: number): number =>
+  process.env.MUTATE_GROUP === undefined ? count : Math.ceil(count / 10);
+
+const bytes = (text: string) => Buffer.from(text);
+
+/** What a stream observer saw, for comparing the fast paths with the parser alone. */
+function observe(reads: readonly Buffer[]) {
+  const errors: StreamErrorInfo[] = [];
+  const observer = new StreamObserver({ onError: (error) => errors.push(error), now: () => 1 });
+  for (const read of reads) observer.write(read);
+  observer.end();
+  return {
+    chunks: observer.chunkIndex,
+    finishReasons: observer.finishReasons,
+    completed: observer.completed,
+    outputTokens: observer.outputTokens,
+    inputTokens: observer.inputTokens,
+    responseId: observer.responseId,
+    responseModel: observer.responseModel,
+    final: observer.final,
+    isLlmStream: observer.isLlmStream,
+    firstChunkAt: observer.firstChunkAt,
+    errors: errors.map(({ code, chunkIndex }) => ({ code, chunkIndex })),
+  };
+}
+
+/** The same stream, split into reads at the given cut points. */
+function split(text: string, cuts: readonly number[]): Buffer[] {
+  const buffer = bytes(text);
+  const points = [...new Set(cuts.map((cut) => cut % (buffer.length + 1)))].sort((x, y) => x - y);
+  const reads: Buffer[] = [];
+  let start = 0;
+  for (const point of [...points, buffer.length]) {
+    if (point > start) reads.push(buffer.subarray(start, point));
+    start = point;
+  }
+  return reads;
+}
+
+describe('StreamObserver with a learned template', () => {
+  const content = fc.string({ unit: 'grapheme', maxLength: 8 });
+  const middleEvent = fc.oneof(
+    { weight: 8, arbitrary: content.map((text) => chatChunk(text)) },
+    {
+      weight: 8,
+      arbitrary: fc.tuple(content, content).map(([text, padding]) => obfuscatedChunk(text, padding)),
+    },
+    { weight: 1, arbitrary: fc.constant(`data: {"error":{"code":"server_error","message":"boom"}}\n\n`) },
+    { weight: 1, arbitrary: content.map((text) => chatChunk(text, 'error')) },
+    { weight: 1, arbitrary: fc.constant(': keep-alive\n\n') },
+  );
+
+  it('sees every chunk, error and finish reason the parser alone sees, however the stream is split (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(middleEvent, { minLength: 3, maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (events, cuts) => {
+          const text = [
+            chatChunk('Hello'),
+            ...events,
+            chatChunk('', 'stop'),
+            'data: {"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":7}}\n\n',
+            'data: [DONE]\n\n',
+          ].join('');
+          // One byte per read never reaches the fast paths: the parser alone is the reference.
+          const reference = observe([...bytes(text)].map((byte) => Buffer.from([byte])));
+          expect(observe(split(text, cuts))).toEqual(reference);
+          expect(observe([bytes(text)])).toEqual(reference);
+        },
+      ),
+      { numRuns: runs(500) },
+    );
+  });
+
+  it('counts a long run of content events and still reports an error after them', () => {
+    const contents = Array.from({ length: 200 }, (_, i) => chatChunk(`token ${i} "q" \\ é`));
+    const error = `data: {"error":{"code":"server_error","message":"boom"}}\n\n`;
+    const text = [chatChunk('Hi'), ...contents, error].join('');
+    const seen = observe(split(text, [1000, 5000, 9000]));
+    expect(seen.chunks).toBe(202);
+    expect(seen.errors).toEqual([{ code: 'server_error', chunkIndex: 201 }]);
+  });
+});
+
+describe('StreamObserver on streams of named events (Anthropic Messages, OpenAI Responses)', () => {
+  const content = fc.string({ unit: 'grapheme', maxLength: 8 });
+  const anthropicMiddle = fc.oneof(
+    { weight: 10, arbitrary: content.map(anthropicTextDelta) },
+    { weight: 1, arbitrary: fc.constant(namedEvent('ping')) },
+    { weight: 1, arbitrary: fc.constant(namedEvent('content_block_stop', { index: 0 })) },
+    {
+      weight: 1,
+      arbitrary: fc.constant(
+        namedEvent('content_block_start', { index: 1, content_block: { type: 'text', text: '' } }),
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constant(
+        namedEvent('error', { error: { type: 'overloaded_error', message: 'Overloaded' } }),
+      ),
+    },
+    { weight: 1, arbitrary: content.map((text) => anthropicTextDelta(`"error": ${text}`)) },
+    {
+      weight: 1,
+      arbitrary: fc.constant(
+        namedEvent('message_delta', { delta: { stop_reason: 'max_tokens' }, usage: { output_tokens: 9 } }),
+      ),
+    },
+    { weight: 1, arbitrary: fc.constant(`event: content_block_delta\ndata: [DONE]\n\n`) },
+    { weight: 1, arbitrary: content.map((text) => `event: content_block_delta\n${chatChunk(text)}`) },
+    {
+      weight: 1,
+      arbitrary: content.map((text) => `data: {"type":"message_stop"}\n\n${anthropicTextDelta(text)}`),
+    },
+  );
+
+  it('Anthropic: sees what the parser alone sees, however the stream is split (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(anthropicMiddle, { minLength: 3, maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.boolean(),
+        (events, cuts, introduced) => {
+          const text = [
+            ...(introduced
+              ? [
+                  namedEvent('message_start', {
+                    message: { id: 'msg_1', model: 'claude-x', usage: { input_tokens: 5, output_tokens: 1 } },
+                  }),
+                ]
+              : []),
+            anthropicTextDelta('Hello'),
+            ...events,
+            namedEvent('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 7 } }),
+            namedEvent('message_stop'),
+          ].join('');
+          const reference = observe([...bytes(text)].map((byte) => Buffer.from([byte])));
+          expect(observe(split(text, cuts))).toEqual(reference);
+          expect(observe([bytes(text)])).toEqual(reference);
+        },
+      ),
+      { numRuns: runs(500) },
+    );
+  });
+
+  const responsesMiddle = fc.oneof(
+    {
+      weight: 10,
+      arbitrary: fc
+        .tuple(content, content, fc.nat(100_000))
+        .map(([text, padding, sequence]) => responsesTextDelta(text, padding, sequence)),
+    },
+    { weight: 1, arbitrary: fc.constant(namedEvent('response.output_text.done', { text: 'Hi' })) },
+    { weight: 1, arbitrary: fc.constant(namedEvent('error', { code: 'server_error', message: 'boom' })) },
+    {
+      weight: 1,
+      arbitrary: fc.constant(
+        namedEvent('response.failed', {
+          response: { status: 'failed', error: { code: 'server_error', message: 'x' } },
+        }),
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constant(
+        namedEvent('response.in_progress', { response: { id: 'resp_2', model: 'other' } }),
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constant(`event: response.output_text.delta\nevent: error\ndata: {"code":"x"}\n\n`),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constant(`event: response.output_text.delta\nid: 7\ndata: {"delta":"x"}\n\n`),
+    },
+    { weight: 1, arbitrary: fc.constant(`event: response.output_text.delta\n\n`) },
+  );
+
+  it('OpenAI Responses: sees what the parser alone sees, however the stream is split (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(responsesMiddle, { minLength: 3, maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (events, cuts) => {
+          const text = [
+            namedEvent('response.created', {
+              response: { id: 'resp_1', model: 'gpt-x', status: 'in_progress' },
+            }),
+            responsesTextDelta('Hello', 'ab'),
+            ...events,
+            namedEvent('response.completed', {
+              response: { id: 'resp_1', status: 'completed', usage: { input_tokens: 3, output_tokens: 8 } },
+            }),
+          ].join('');
+          const reference = observe([...bytes(text)].map((byte) => Buffer.from([byte])));
+          expect(observe(split(text, cuts))).toEqual(reference);
+          expect(observe([bytes(text)])).toEqual(reference);
+        },
+      ),
+      { numRuns: runs(500) },
+    );
+  });
+
+  it('counts a long Anthropic stream read in large chunks and still reports a late error', () => {
+    const deltas = Array.from({ length: 300 }, (_, i) => anthropicTextDelta(`token ${i} "q" \\ é`));
+    const error = namedEvent('error', { error: { type: 'overloaded_error', message: 'Overloaded' } });
+    const text = [
+      namedEvent('message_start', {
+        message: { id: 'msg_1', model: 'claude-x', usage: { input_tokens: 5 } },
+      }),
+      anthropicTextDelta('Hi'),
+      ...deltas,
+      error,
+    ].join('');
+    const reads = split(text, [9000, 20_000]);
+    const seen = observe(reads);
+    expect(seen.chunks).toBe(303);
+    expect(seen.errors).toEqual([{ code: 'overloaded_error', chunkIndex: 302 }]);
+    expect(seen.outputTokens).toBe(undefined);
+    expect([seen.responseId, seen.inputTokens, seen.final, seen.completed]).toEqual([
+      'msg_1',
+      5,
+      true,
+      false,
+    ]);
+    expect(seen).toEqual(observe([...bytes(text)].map((byte) => Buffer.from([byte]))));
+  });
+
+  it('parses named events until the stream is recognised: they are what recognises it', () => {
+    // A first chunk with content but no `choices`: content seen, the stream not yet recognised.
+    const text = [
+      'data: {"text":"Hi"}\n\n',
+      ...Array.from({ length: 40 }, (_, i) => anthropicTextDelta(`t${i}`)),
+    ].join('');
+    for (const reads of [[bytes(text)], split(text, [100, 3000])]) {
+      const seen = observe(reads);
+      expect(seen.isLlmStream).toBe(true);
+      expect(seen.chunks).toBe(41);
+    }
+  });
+});
