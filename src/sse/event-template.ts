@@ -46,17 +46,12 @@ export const MAX_FAILED_LEARNS = 8;
 
 export class EventTemplate {
   #candidate: string | undefined;
-  /** The literal texts between the holes: one more than the holes. */
-  #segments: readonly string[] | undefined;
-  /** Per hole: it holds digits (else a string's content). */
-  #numeric: readonly boolean[] = [];
-  /** Where the data line starts in the events it matches: after the `event:` line, if any. */
-  #dataStart = 0;
+  #template: Template | undefined;
   #failedLearns = 0;
 
   /** A template has been learned. */
   get ready(): boolean {
-    return this.#segments !== undefined;
+    return this.#template !== undefined;
   }
 
   /**
@@ -78,9 +73,7 @@ export class EventTemplate {
       return;
     }
     this.#failedLearns = 0;
-    this.#segments = template.segments;
-    this.#numeric = template.numeric;
-    this.#dataStart = dataLineStart(previous);
+    this.#template = template;
   }
 
   /**
@@ -88,23 +81,29 @@ export class EventTemplate {
    * the template; -1 otherwise. The caller has checked that `text` holds no `\r`.
    */
   match(text: string, start: number): number {
-    const segments = this.#segments;
-    if (segments === undefined) return -1;
+    const template = this.#template;
+    if (template === undefined) return -1;
+    const { segments, numeric } = template;
     const last = segments.length - 1;
     let position = start;
     for (let hole = 0; hole < last; hole++) {
       const segment = segments[hole] as string;
       if (!regionIs(text, position, segment)) return -1;
       const from = position + segment.length;
-      position = this.#numeric[hole] ? digitsEnd(text, from) : stringEnd(text, from);
-      if (position === -1 || (position === from && this.#numeric[hole])) return -1;
+      if (numeric[hole]) {
+        position = digitsEnd(text, from);
+        if (position === from) return -1;
+      } else {
+        position = stringEnd(text, from);
+        if (position === -1) return -1;
+      }
     }
     const final = segments[last] as string;
     if (!regionIs(text, position, final)) return -1;
     const end = position + final.length;
     // The data line's segments hold no line end but the final blank line, so a hole held one if
     // this is earlier. (The `event:` line, if any, is the start of the first segment.)
-    return text.indexOf(LF, start + this.#dataStart) === end - EVENT_END.length ? end : -1;
+    return text.indexOf(LF, start + template.dataStart) === end - EVENT_END.length ? end : -1;
   }
 }
 
@@ -118,15 +117,15 @@ function regionIs(text: string, start: number, expected: string): boolean {
 }
 
 /**
- * The offset of the quote that closes a JSON string whose content starts at `from`: the first
- * quote not escaped by an odd run of backslashes; -1 when there is none. Each backslash is looked
- * at once per quote after it, and runs are separated by the quotes: linear.
+ * The offset of the quote that closes a JSON string whose content starts at `from`, just after its
+ * opening quote: the first quote not escaped by an odd run of backslashes (a run stops at the
+ * opening quote at the latest); -1 when there is none. Each backslash is looked at once per quote
+ * after it, and runs are separated by the quotes: linear.
  */
 export function stringEnd(text: string, from: number): number {
   for (let quote = text.indexOf('"', from); quote !== -1; quote = text.indexOf('"', quote + 1)) {
     let backslashes = 0;
-    while (quote - backslashes > from && text.charCodeAt(quote - backslashes - 1) === BACKSLASH)
-      backslashes++;
+    while (text.charCodeAt(quote - backslashes - 1) === BACKSLASH) backslashes++;
     if (backslashes % 2 === 0) return quote;
   }
   return -1;
@@ -139,10 +138,14 @@ function digitsEnd(text: string, from: number): number {
   return i;
 }
 
-/** A learned shape: the literal segments, and per hole whether it holds digits. */
+/** A learned shape. */
 export interface Template {
+  /** The literal texts between the holes: one more than the holes. */
   readonly segments: readonly string[];
+  /** Per hole: it holds digits (else a string's content). */
   readonly numeric: readonly boolean[];
+  /** Where the data line starts in the events it matches: after the `event:` line, if any. */
+  readonly dataStart: number;
 }
 
 /**
@@ -165,7 +168,8 @@ export function buildTemplate(first: string, second: string): Template | undefin
   let i = 0;
   let j = 0;
   for (;;) {
-    while (i < first.length && j < second.length && first.charCodeAt(i) === second.charCodeAt(j)) {
+    // Past either end, charCodeAt is NaN, which equals nothing.
+    while (first.charCodeAt(i) === second.charCodeAt(j)) {
       i++;
       j++;
     }
@@ -203,7 +207,7 @@ export function buildTemplate(first: string, second: string): Template | undefin
   const lineEnd = first.length - EVENT_END.length;
   if (!first.endsWith(EVENT_END) || first.indexOf(LF, dataStart) !== lineEnd) return undefined;
   if (second.indexOf(LF, dataStart) !== second.length - EVENT_END.length) return undefined;
-  return { segments, numeric };
+  return { segments, numeric, dataStart };
 }
 
 function isDigit(code: number): boolean {

@@ -267,6 +267,9 @@ export class StreamObserver {
   #parsedFirst = false;
   #errorsReported = 0;
   #malformedEvents = 0;
+  #parsedEvents = 0;
+  #scannedEvents = 0;
+  #matchedEvents = 0;
   #responseId: string | undefined;
   #responseModel: string | undefined;
   #inputTokens: number | undefined;
@@ -356,6 +359,14 @@ export class StreamObserver {
     return this.#parser.linesDropped;
   }
   /** Data events that were parsed as JSON and were not a JSON object. */
+  /**
+   * How the events were observed, for the benchmark and the tests that keep the fast paths
+   * reachable: decoded by the SSE parser (`[DONE]` included), counted by the plain-chunk scan, or
+   * matched by the learned template.
+   */
+  get eventPaths(): { readonly parsed: number; readonly scanned: number; readonly matched: number } {
+    return { parsed: this.#parsedEvents, scanned: this.#scannedEvents, matched: this.#matchedEvents };
+  }
   get malformedEvents(): number {
     return this.#malformedEvents;
   }
@@ -422,6 +433,7 @@ export class StreamObserver {
     if (template.ready && !text.includes('\r')) {
       for (let next = template.match(text, 0); next !== -1; ) {
         this.#chunkIndex++;
+        this.#matchedEvents++;
         position = next;
         next = position < text.length ? template.match(text, position) : -1;
       }
@@ -434,6 +446,7 @@ export class StreamObserver {
       return;
     }
     this.#chunkIndex += events;
+    this.#scannedEvents += events;
     // The run's last event (and, to be ready at once, the one before it) for the template.
     const lastStart = eventStartBefore(rest, rest.length);
     if (!template.ready && lastStart > 0)
@@ -447,6 +460,7 @@ export class StreamObserver {
   }
 
   #onEvent(event: SseEvent): void {
+    this.#parsedEvents++;
     const data = event.data;
     if (data === DONE) {
       this.#sawDone = true;

@@ -6,6 +6,7 @@ import {
   MAX_FAILED_LEARNS,
   MAX_HOLES,
   MAX_LEARNED_EVENT_LENGTH,
+  stringEnd,
 } from '../../src/sse/event-template.ts';
 import { anthropicTextDelta, chatChunk, obfuscatedChunk } from '../support/sse-events.ts';
 
@@ -272,6 +273,52 @@ describe('EventTemplate', () => {
         .ready,
     ).toBe(false);
     expect(learned(`: x\n${anthropicTextDelta('a')}`, `: x\n${anthropicTextDelta('b')}`).ready).toBe(false);
+  });
+
+  it.each([
+    ['a plain string', '"abc"', 4],
+    ['an escaped quote', '"a\\"b"', 5],
+    ['an escaped backslash before the quote', '"a\\\\"b"', 4],
+    ['three backslashes: an escaped backslash and an escaped quote', '"a\\\\\\"b"', 7],
+    ['an empty string', '""', 1],
+    ['no closing quote', '"abc', -1],
+    ['only an escaped quote', '"ab\\"', -1],
+  ])('stringEnd: %s', (_name, text, end) => {
+    expect(stringEnd(text, 1)).toBe(end);
+  });
+
+  it('learns and matches events with non-ASCII text outside the holes (their latin1 view)', () => {
+    const shaped = (content: string) => `data: {"model":"modèle-ü","c":${JSON.stringify(content)}}\n\n`;
+    const template = learned(shaped('a'), shaped('b'));
+    expect(matchAll(template, shaped('zz'))).toBe(bytes(shaped('zz')).length);
+  });
+
+  it('finds the differing string after an odd number of escaped quotes', () => {
+    const shaped = (content: string) => `data: {"a":"1\\"","c":"${content}"}\n\n`;
+    const template = learned(shaped('A'), shaped('B'));
+    expect(template.ready).toBe(true);
+    expect(matchAll(template, shaped('zz'))).toBe(shaped('zz').length);
+    // Past an odd number of escaped quotes, a key is still not a value.
+    const keyed = (key: string) => `data: {"a":"1\\"","${key}":1}\n\n`;
+    expect(learned(keyed('A'), keyed('B')).ready).toBe(false);
+  });
+
+  it.each([
+    ['identical events', 'data: {"c":"a"}\n\n', 'data: {"c":"a"}\n\n'],
+    ['a comment line, not a data line', ': x {"c":"a"}\n\n', ': x {"c":"b"}\n\n'],
+    ['an empty number in the first event', 'data: {"n":,"c":"a"}\n\n', 'data: {"n":5,"c":"a"}\n\n'],
+    ['an empty number in the second event', 'data: {"n":5,"c":"a"}\n\n', 'data: {"n":,"c":"a"}\n\n'],
+    ['a difference right after a number', 'data: {"n":1,"c":"a"}\n\n', 'data: {"n":2}\n\n'],
+  ])('builds no template from %s', (_name, first, second) => {
+    expect(buildTemplate(latin1(first), latin1(second))).toBe(undefined);
+  });
+
+  it('learns a number after a string hole whose contents differ in length', () => {
+    const shaped = (content: string, n: number) => `data: {"c":"${content}","n":${n},"d":"x"}\n\n`;
+    const template = learned(shaped('a', 1), shaped('bbbb', 2));
+    expect(buildTemplate(latin1(shaped('a', 1)), latin1(shaped('bbbb', 2)))?.numeric).toEqual([false, true]);
+    expect(matchAll(template, shaped('zz', 345))).toBe(shaped('zz', 345).length);
+    expect(matchAll(template, shaped('zz', 345).replace('"d":"x"', '"d":"y"'))).toBe(-1);
   });
 
   /** Arbitrary text, heavy on the characters that matter to JSON's structure. */

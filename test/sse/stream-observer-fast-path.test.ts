@@ -259,3 +259,65 @@ describe('StreamObserver on streams of named events (Anthropic Messages, OpenAI 
     }
   });
 });
+
+describe('StreamObserver keeps every provider format on its fast paths', () => {
+  const WORDS = [' the', ' model', ' streams', ' "quoted"', ' tokens', ',', ' \\', ' é', '.'];
+  const word = (i: number) => WORDS[i % WORDS.length] as string;
+  const padding = (i: number) => 'q3Xv9LpZt0aR'.slice(0, 3 + (i % 7));
+  const CONTENT_EVENTS = 500;
+  const content = (make: (i: number) => string) => Array.from({ length: CONTENT_EVENTS }, (_, i) => make(i));
+  const streams: Record<string, string[]> = {
+    'OpenAI chat': [
+      chatChunk(''),
+      ...content((i) => chatChunk(word(i))),
+      chatChunk('', 'stop'),
+      'data: [DONE]\n\n',
+    ],
+    'OpenAI chat with obfuscation (the default)': [
+      obfuscatedChunk('', 'x'),
+      ...content((i) => obfuscatedChunk(word(i), padding(i))),
+      chatChunk('', 'stop'),
+      'data: [DONE]\n\n',
+    ],
+    'Anthropic Messages': [
+      namedEvent('message_start', {
+        message: { id: 'msg_1', model: 'claude-x', usage: { input_tokens: 5 } },
+      }),
+      namedEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+      namedEvent('ping'),
+      ...content((i) => anthropicTextDelta(word(i))),
+      namedEvent('content_block_stop', { index: 0 }),
+      namedEvent('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 500 } }),
+      namedEvent('message_stop'),
+    ],
+    'OpenAI Responses': [
+      namedEvent('response.created', { response: { id: 'resp_1', model: 'gpt-x', status: 'in_progress' } }),
+      ...content((i) => responsesTextDelta(word(i), padding(i), i + 1)),
+      namedEvent('response.completed', { response: { id: 'resp_1', status: 'completed' } }),
+    ],
+  };
+  const reads = (events: readonly string[], perRead: number) => {
+    const out: Buffer[] = [];
+    for (let i = 0; i < events.length; i += perRead) out.push(bytes(events.slice(i, i + perRead).join('')));
+    return out;
+  };
+
+  for (const [format, events] of Object.entries(streams)) {
+    it.each([
+      ['one event per read', 1],
+      ['four events per read', 4],
+      ['the whole stream in one read (a long run learns from its start)', events.length],
+    ])(`${format}: %s`, (_name, perRead) => {
+      const observer = new StreamObserver({ onError: () => {} });
+      for (const read of reads(events, perRead)) observer.write(read);
+      observer.end();
+      const { parsed, scanned, matched } = observer.eventPaths;
+      expect(observer.completed).toBe(true);
+      // Every event observed once, by one of the three paths.
+      expect(parsed + scanned + matched).toBe(events.length);
+      // The parser sees the first events and the closing ones; the template the content.
+      expect(parsed).toBeLessThanOrEqual(8);
+      expect(matched).toBeGreaterThanOrEqual(CONTENT_EVENTS - 8);
+    });
+  }
+});
