@@ -298,6 +298,11 @@ describe('EventTemplate', () => {
     const template = learned(shaped('A'), shaped('B'));
     expect(template.ready).toBe(true);
     expect(matchAll(template, shaped('zz'))).toBe(shaped('zz').length);
+    // One hole, the value of "c": the string before it stays literal.
+    expect(buildTemplate(latin1(shaped('A')), latin1(shaped('B')))?.segments).toEqual([
+      'data: {"a":"1\\"","c":"',
+      '"}\n\n',
+    ]);
     // Past an odd number of escaped quotes, a key is still not a value.
     const keyed = (key: string) => `data: {"a":"1\\"","${key}":1}\n\n`;
     expect(learned(keyed('A'), keyed('B')).ready).toBe(false);
@@ -309,6 +314,11 @@ describe('EventTemplate', () => {
     ['an empty number in the first event', 'data: {"n":,"c":"a"}\n\n', 'data: {"n":5,"c":"a"}\n\n'],
     ['an empty number in the second event', 'data: {"n":5,"c":"a"}\n\n', 'data: {"n":,"c":"a"}\n\n'],
     ['a difference right after a number', 'data: {"n":1,"c":"a"}\n\n', 'data: {"n":2}\n\n'],
+    [
+      'an empty number after a string of another length',
+      'data: {"c":"a","n":5}\n\n',
+      'data: {"c":"bbb","n":}\n\n',
+    ],
   ])('builds no template from %s', (_name, first, second) => {
     expect(buildTemplate(latin1(first), latin1(second))).toBe(undefined);
   });
