@@ -86,6 +86,7 @@ export class EventTemplate {
     const { segments, numeric } = template;
     const last = segments.length - 1;
     let position = start;
+    const firstHole = start + (segments[0] as string).length;
     for (let hole = 0; hole < last; hole++) {
       const segment = segments[hole] as string;
       if (!regionIs(text, position, segment)) return -1;
@@ -101,9 +102,9 @@ export class EventTemplate {
     const final = segments[last] as string;
     if (!regionIs(text, position, final)) return -1;
     const end = position + final.length;
-    // The data line's segments hold no line end but the final blank line, so a hole held one if
-    // this is earlier. (The `event:` line, if any, is the start of the first segment.)
-    return text.indexOf(LF, start + template.dataStart) === end - EVENT_END.length ? end : -1;
+    // After the first segment (which holds the `event:` line, if any), the segments hold no line end
+    // but the final blank line, so a hole held one if this is earlier.
+    return text.indexOf(LF, firstHole) === end - EVENT_END.length ? end : -1;
   }
 }
 
@@ -144,8 +145,6 @@ export interface Template {
   readonly segments: readonly string[];
   /** Per hole: it holds digits (else a string's content). */
   readonly numeric: readonly boolean[];
-  /** Where the data line starts in the events it matches: after the `event:` line, if any. */
-  readonly dataStart: number;
 }
 
 /**
@@ -207,7 +206,7 @@ export function buildTemplate(first: string, second: string): Template | undefin
   const lineEnd = first.length - EVENT_END.length;
   if (!first.endsWith(EVENT_END) || first.indexOf(LF, dataStart) !== lineEnd) return undefined;
   if (second.indexOf(LF, dataStart) !== second.length - EVENT_END.length) return undefined;
-  return { segments, numeric, dataStart };
+  return { segments, numeric };
 }
 
 function isDigit(code: number): boolean {
