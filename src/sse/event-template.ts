@@ -54,6 +54,11 @@ export class EventTemplate {
     return this.#template !== undefined;
   }
 
+  /** No template yet, and learning has not given up (MAX_FAILED_LEARNS): events are worth noting. */
+  get learning(): boolean {
+    return this.#template === undefined && this.#failedLearns < MAX_FAILED_LEARNS;
+  }
+
   /**
    * Notes one complete event (`data: ...\n\n`, `\n` line ends, an `event:` line allowed before the
    * data line) that is known to be plain (plain-chunk.ts, named events included). With the

@@ -9,7 +9,9 @@
  * events `response.created/in_progress/completed/incomplete/failed` and `error`). Content detection for
  * `firstChunkAt` is a substring check that runs only until the first content is seen. After that,
  * runs of complete events that cannot matter are only counted: by the learned shape of the
- * stream's content events (event-template.ts), else by one scan (plain-chunk.ts).
+ * stream's content events (event-template.ts), else by one scan (plain-chunk.ts), named events
+ * the observer ignores (Anthropic's content blocks, the Responses API's deltas) included once the
+ * stream is recognised. `eventPaths` says how many events took each path.
  *
  * Error shapes, each reported once through `onError`:
  * - a choice with `finish_reason: "error"` and/or an `error` object (Cline): code from `error.code`, else
@@ -358,7 +360,6 @@ export class StreamObserver {
   get linesDropped(): number {
     return this.#parser.linesDropped;
   }
-  /** Data events that were parsed as JSON and were not a JSON object. */
   /**
    * How the events were observed, for the benchmark and the tests that keep the fast paths
    * reachable: decoded by the SSE parser (`[DONE]` included), counted by the plain-chunk scan, or
@@ -367,6 +368,7 @@ export class StreamObserver {
   get eventPaths(): { readonly parsed: number; readonly scanned: number; readonly matched: number } {
     return { parsed: this.#parsedEvents, scanned: this.#scannedEvents, matched: this.#matchedEvents };
   }
+  /** Data events that were parsed as JSON and were not a JSON object. */
   get malformedEvents(): number {
     return this.#malformedEvents;
   }
@@ -429,7 +431,7 @@ export class StreamObserver {
     // A long run teaches the template from its first two events, so that the rest of it can match.
     // Named events are plain once the stream is recognised (plain-chunk.ts).
     const named = this.#recognized;
-    if (!template.ready && text.length > LEARN_AHEAD_MIN_LENGTH) learnFromStart(template, text, named);
+    if (template.learning && text.length > LEARN_AHEAD_MIN_LENGTH) learnFromStart(template, text, named);
     if (template.ready && !text.includes('\r')) {
       for (let next = template.match(text, 0); next !== -1; ) {
         this.#chunkIndex++;

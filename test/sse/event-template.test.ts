@@ -243,7 +243,15 @@ describe('EventTemplate', () => {
     };
     // count - 1 failures among the numbered events, one more against (99, 'a').
     expect(learnedAfter(MAX_FAILED_LEARNS).ready).toBe(false);
+    expect(learnedAfter(MAX_FAILED_LEARNS).learning).toBe(false);
     expect(learnedAfter(MAX_FAILED_LEARNS - 1).ready).toBe(true);
+    expect(learnedAfter(MAX_FAILED_LEARNS - 1).learning).toBe(false);
+    expect(new EventTemplate().learning).toBe(true);
+    const failedOnce = new EventTemplate();
+    for (let n = 0; n < MAX_FAILED_LEARNS; n++) failedOnce.learn(latin1(numbered(n)));
+    expect(failedOnce.learning).toBe(true);
+    failedOnce.learn(latin1(numbered(MAX_FAILED_LEARNS)));
+    expect(failedOnce.learning).toBe(false);
 
     // A template resets the count: failures before and after it do not add up.
     const template = learnedAfter(MAX_FAILED_LEARNS - 1);
