@@ -36,8 +36,9 @@ export function parseGenAiResponse(body: string, captureContent: boolean): GenAi
     finishReasons.push(record.status);
   }
   return {
-    id: typeof record.id === 'string' ? record.id : undefined,
-    model: typeof record.model === 'string' ? record.model : undefined,
+    // An empty id or model (Azure's content-filter placeholders) names nothing.
+    id: typeof record.id === 'string' && record.id !== '' ? record.id : undefined,
+    model: typeof record.model === 'string' && record.model !== '' ? record.model : undefined,
     finishReasons,
     inputTokens: tokenCount(usage?.prompt_tokens ?? usage?.input_tokens),
     outputTokens: tokenCount(usage?.completion_tokens ?? usage?.output_tokens),

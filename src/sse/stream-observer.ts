@@ -117,6 +117,13 @@ const CONTENT_KEYS = [
   key('"reasoning_content"', '_content"'),
 ];
 
+/** Chunks parsed for an id or model before the observer stops looking (a gateway may send neither). */
+const MAX_IDENTITY_LOOKS = 4;
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -263,10 +270,12 @@ export class StreamObserver {
   /** A JSON-RPC message was seen: an MCP stream, whose errors are not ours to report. */
   #jsonRpc = false;
   /**
-   * The event that carries the response id and model was parsed: the first data event, or a
-   * Responses `response.created`/`in_progress`, or Anthropic's `message_start`.
+   * Done looking for the response id and model: found (Anthropic's `message_start`, a Responses
+   * `response.created`/`in_progress`, or a chunk with a non-empty one), or MAX_IDENTITY_LOOKS
+   * parsed chunks without. Until then every event is parsed.
    */
-  #parsedFirst = false;
+  #identitySettled = false;
+  #identityLooks = 0;
   #errorsReported = 0;
   #malformedEvents = 0;
   #parsedEvents = 0;
@@ -379,7 +388,7 @@ export class StreamObserver {
     let bytes = asBuffer(chunk);
     // Until the id, model and first content are known, every event is parsed: event by event, so
     // the rest of a large read can still take the fast path.
-    while (this.#firstChunkAt === undefined || !this.#parsedFirst) {
+    while (this.#firstChunkAt === undefined || !this.#identitySettled) {
       const boundary = bytes.indexOf(EVENT_END);
       if (boundary === -1 || boundary + EVENT_END.length === bytes.length) {
         this.#parser.feed(bytes);
@@ -477,10 +486,12 @@ export class StreamObserver {
 
   #onChunk(data: string, index: number): void {
     if (this.#firstChunkAt === undefined && carriesContent(data)) this.#firstChunkAt = this.#now();
-    if (this.#parsedFirst && !mayMatter(data)) return;
-    this.#parsedFirst = true;
+    if (this.#identitySettled && !mayMatter(data)) return;
     const chunk = this.#parse(data);
     if (chunk !== undefined) this.#interpretChunk(chunk, index);
+    // Azure's first chunk (content-filter results) has an empty id and model: look further.
+    if (this.#responseId !== undefined || this.#responseModel !== undefined) this.#identitySettled = true;
+    else if (++this.#identityLooks >= MAX_IDENTITY_LOOKS) this.#identitySettled = true;
   }
 
   #onNamedEvent(type: string, data: string, index: number): void {
@@ -492,7 +503,7 @@ export class StreamObserver {
       case 'response.in_progress':
         this.#recognized = true;
         if (this.#responseId === undefined) this.#readResponse(this.#parse(data)?.response);
-        this.#parsedFirst = true;
+        this.#identitySettled = true;
         return;
       case 'response.completed':
       case 'response.incomplete':
@@ -504,7 +515,7 @@ export class StreamObserver {
       case 'message_start':
         this.#recognized = true;
         this.#readResponse(this.#parse(data)?.message);
-        this.#parsedFirst = true;
+        this.#identitySettled = true;
         return;
       case 'message_delta':
         this.#recognized = true;
@@ -646,16 +657,14 @@ export class StreamObserver {
       if (typeof input === 'number' && Number.isFinite(input)) this.#inputTokens = input;
       if (typeof output === 'number' && Number.isFinite(output)) this.#outputTokens = output;
     }
-    if (this.#responseId === undefined && typeof chunk.responseId === 'string')
-      this.#responseId = chunk.responseId;
-    if (this.#responseModel === undefined && typeof chunk.modelVersion === 'string')
-      this.#responseModel = chunk.modelVersion;
+    this.#responseId ??= nonEmptyString(chunk.responseId);
+    this.#responseModel ??= nonEmptyString(chunk.modelVersion);
   }
 
+  /** The first non-empty `id` and `model` (Azure's content-filter chunks carry empty ones). */
   #readIdentity(source: JsonObject): void {
-    if (this.#responseId === undefined && typeof source.id === 'string') this.#responseId = source.id;
-    if (this.#responseModel === undefined && typeof source.model === 'string')
-      this.#responseModel = source.model;
+    this.#responseId ??= nonEmptyString(source.id);
+    this.#responseModel ??= nonEmptyString(source.model);
   }
 
   /**

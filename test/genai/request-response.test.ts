@@ -293,6 +293,11 @@ describe('parseGenAiResponse', () => {
       inputTokens: undefined,
       outputTokens: undefined,
     });
+    // Azure's content-filter placeholders: an empty id or model names nothing.
+    expect(parseGenAiResponse('{"id":"","model":"","choices":[]}', false)).toMatchObject({
+      id: undefined,
+      model: undefined,
+    });
   });
 
   it('returns undefined for what is not a JSON object, and never throws', () => {

@@ -169,6 +169,56 @@ describe('OpenAI-compatible extras', () => {
   });
 });
 
+describe('Azure OpenAI streams', () => {
+  // Azure sends content-filter results first, in a chunk whose id and model are empty strings, and
+  // may send more annotation chunks like it; the real id and model come with the content.
+  const filter = { hate: { filtered: false, severity: 'safe' } };
+  const annotation = (extra: object) => ({
+    choices: [],
+    created: 0,
+    id: '',
+    model: '',
+    object: '',
+    ...extra,
+  });
+  const chunk = (delta: object, finish: string | null = null) => ({
+    id: 'chatcmpl-A1',
+    object: 'chat.completion.chunk',
+    created: 1756938296,
+    model: 'gpt-4o-2024-08-06',
+    choices: [{ index: 0, delta, finish_reason: finish, content_filter_results: filter }],
+  });
+  const AZURE = [
+    data(annotation({ prompt_filter_results: [{ prompt_index: 0, content_filter_results: filter }] })),
+    data(chunk({ role: 'assistant', content: '' })),
+    ...Array.from({ length: 12 }, (_, i) => data(chunk({ content: `w${i}` }))),
+    data(chunk({}, 'stop')),
+    data('[DONE]'),
+  ].join('');
+
+  it('id and model from the content chunks, never the empty strings of the filter-results chunk', () => {
+    for (const cuts of [[], [40, 400, 900], [AZURE.length - 30]]) {
+      const seen = observe(AZURE, cuts);
+      expect([seen.id, seen.model]).toEqual(['chatcmpl-A1', 'gpt-4o-2024-08-06']);
+      expect([seen.completed, seen.finishReasons]).toEqual([true, ['stop']]);
+    }
+    const byteByByte = observe(
+      AZURE,
+      Array.from({ length: AZURE.length }, (_, i) => i),
+    );
+    expect([byteByByte.id, byteByByte.model]).toEqual(['chatcmpl-A1', 'gpt-4o-2024-08-06']);
+  });
+
+  it('a stream that never names its id or model leaves them unset, not empty', () => {
+    const anonymous = [
+      data(annotation({})),
+      data({ choices: [{ index: 0, delta: { content: 'x' }, finish_reason: 'stop' }] }),
+    ];
+    const seen = observe(anonymous.join(''));
+    expect([seen.id, seen.model]).toEqual([undefined, undefined]);
+  });
+});
+
 describe('streams that are not LLM streams', () => {
   it('MCP (JSON-RPC over SSE): not an LLM stream, its errors are not ours', () => {
     const text =

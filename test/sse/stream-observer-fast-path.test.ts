@@ -279,6 +279,19 @@ describe('StreamObserver keeps every provider format on its fast paths', () => {
       chatChunk('', 'stop'),
       'data: [DONE]\n\n',
     ],
+    'OpenAI-compatible chunks with neither id nor model (the observer stops looking)': [
+      ...Array.from({ length: 3 }, () => chatChunk('').replace('"id":"c1",', '').replace('"model":"m",', '')),
+      ...content((i) => chatChunk(word(i)).replace('"id":"c1",', '').replace('"model":"m",', '')),
+      chatChunk('', 'stop'),
+      'data: [DONE]\n\n',
+    ],
+    'Azure OpenAI (a content-filter chunk with an empty id and model first)': [
+      'data: {"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[]}\n\n',
+      chatChunk(''),
+      ...content((i) => chatChunk(word(i))),
+      chatChunk('', 'stop'),
+      'data: [DONE]\n\n',
+    ],
     'Anthropic Messages': [
       namedEvent('message_start', {
         message: { id: 'msg_1', model: 'claude-x', usage: { input_tokens: 5 } },
