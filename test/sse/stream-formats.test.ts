@@ -209,6 +209,15 @@ describe('Azure OpenAI streams', () => {
     expect([byteByByte.id, byteByByte.model]).toEqual(['chatcmpl-A1', 'gpt-4o-2024-08-06']);
   });
 
+  it('a stream cut before its last chunk still has the id and model of its content chunks', () => {
+    const truncated = AZURE.slice(0, AZURE.indexOf('"finish_reason":"stop"'));
+    const cut = truncated.slice(0, truncated.lastIndexOf('data: '));
+    for (const cuts of [[], [40, 400]]) {
+      const seen = observe(cut, cuts);
+      expect([seen.id, seen.model, seen.completed]).toEqual(['chatcmpl-A1', 'gpt-4o-2024-08-06', false]);
+    }
+  });
+
   it('a stream that never names its id or model leaves them unset, not empty', () => {
     const anonymous = [
       data(annotation({})),
