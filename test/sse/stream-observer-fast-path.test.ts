@@ -54,6 +54,16 @@ function split(text: string, cuts: readonly number[]): Buffer[] {
   return reads;
 }
 
+/**
+ * The observation of `text` split at `cuts`, and in one read, equals the observation of it fed one
+ * byte per read, which never reaches the fast paths: the parser alone is the reference.
+ */
+function expectSameAsParserAlone(text: string, cuts: readonly number[]): void {
+  const reference = observe([...bytes(text)].map((byte) => Buffer.from([byte])));
+  expect(observe(split(text, cuts))).toEqual(reference);
+  expect(observe([bytes(text)])).toEqual(reference);
+}
+
 describe('StreamObserver with a learned template', () => {
   const content = fc.string({ unit: 'grapheme', maxLength: 8 });
   const middleEvent = fc.oneof(
@@ -80,10 +90,7 @@ describe('StreamObserver with a learned template', () => {
             'data: {"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":7}}\n\n',
             'data: [DONE]\n\n',
           ].join('');
-          // One byte per read never reaches the fast paths: the parser alone is the reference.
-          const reference = observe([...bytes(text)].map((byte) => Buffer.from([byte])));
-          expect(observe(split(text, cuts))).toEqual(reference);
-          expect(observe([bytes(text)])).toEqual(reference);
+          expectSameAsParserAlone(text, cuts);
         },
       ),
       { numRuns: runs(500) },
@@ -153,9 +160,7 @@ describe('StreamObserver on streams of named events (Anthropic Messages, OpenAI 
             namedEvent('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 7 } }),
             namedEvent('message_stop'),
           ].join('');
-          const reference = observe([...bytes(text)].map((byte) => Buffer.from([byte])));
-          expect(observe(split(text, cuts))).toEqual(reference);
-          expect(observe([bytes(text)])).toEqual(reference);
+          expectSameAsParserAlone(text, cuts);
         },
       ),
       { numRuns: runs(500) },
@@ -212,9 +217,7 @@ describe('StreamObserver on streams of named events (Anthropic Messages, OpenAI 
               response: { id: 'resp_1', status: 'completed', usage: { input_tokens: 3, output_tokens: 8 } },
             }),
           ].join('');
-          const reference = observe([...bytes(text)].map((byte) => Buffer.from([byte])));
-          expect(observe(split(text, cuts))).toEqual(reference);
-          expect(observe([bytes(text)])).toEqual(reference);
+          expectSameAsParserAlone(text, cuts);
         },
       ),
       { numRuns: runs(500) },
