@@ -494,6 +494,10 @@ export class StreamObserver {
     else if (++this.#identityLooks >= MAX_IDENTITY_LOOKS) this.#identitySettled = true;
   }
 
+  /**
+   * The names plain-chunk.ts `isPlainEventName` calls plain are counted without coming here once
+   * the first content is seen and the stream recognised: for them, this must then do nothing.
+   */
   #onNamedEvent(type: string, data: string, index: number): void {
     switch (type) {
       case 'error':
